@@ -1,0 +1,1 @@
+"""Application templates, applications, their sections, specimen lines and team members."""

@@ -1,0 +1,1 @@
+"""Approved projects and every obligation after approval: agreements, shipments, reports."""

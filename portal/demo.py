@@ -1,0 +1,90 @@
+"""Demo users for trying the portal locally. Never loaded where DEBUG is off."""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import User
+from portal.roles import Role
+from portal.services import user_set_roles
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    roles: tuple[Role, ...]
+    two_factor: bool
+    superuser: bool = False
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("researcher@demo.example.org", "Rosa Researcher", (Role.RESEARCHER,), True),
+    DemoUser("teammember@demo.example.org", "Tomas Teammember", (Role.AUTHORIZED_USER,), True),
+    DemoUser("prab.member@demo.example.org", "Priya Reviewer", (Role.PRAB_MEMBER,), True),
+    DemoUser(
+        "prab.chair@demo.example.org", "Charles Chair", (Role.PRAB_MEMBER, Role.PRAB_CHAIR), True
+    ),
+    DemoUser("rab.member@demo.example.org", "Ruth Board", (Role.RAB_MEMBER,), True),
+    DemoUser("biobank@demo.example.org", "Bea Biobank", (Role.BIOBANK_STAFF,), True),
+    DemoUser("biobank2@demo.example.org", "Ben Biobank", (Role.BIOBANK_STAFF,), True),
+    DemoUser("drc@demo.example.org", "Dana DRC", (Role.DRC_STAFF,), True),
+    DemoUser("auditor@demo.example.org", "Aldo Auditor", (Role.AUDITOR,), True),
+    DemoUser(
+        "admin@demo.example.org", "Ada Admin", (Role.PROGRAM_ADMIN,), True, superuser=True
+    ),
+)
+
+
+def demo_totp_secret(email: str) -> str:
+    """A fixed base32 secret per demo user, so the demo code can be printed at any time."""
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(f"demo-totp:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def current_totp_code(user: User) -> str:
+    """The code an authenticator app would show now for the user's TOTP secret."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = TOTP(authenticator).instance.data["secret"]
+    counter = int(timezone.now().timestamp()) // 30
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@transaction.atomic
+def seed_demo_users() -> list[User]:
+    """Create or refresh the demo users; running it twice changes nothing the second time."""
+    if not settings.DEBUG:
+        raise RuntimeError("Demo data is refused when DEBUG is off.")
+    users = []
+    for demo in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            email=demo.email,
+            defaults={
+                "full_name": demo.full_name,
+                "is_staff": demo.superuser,
+                "is_superuser": demo.superuser,
+            },
+        )
+        if created:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=demo.email, defaults={"verified": True, "primary": True}
+        )
+        user_set_roles(user=user, roles=demo.roles, actor=None)
+        if demo.two_factor and not Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).exists():
+            TOTP.activate(user, demo_totp_secret(demo.email))
+            RecoveryCodes.activate(user)
+        users.append(user)
+    return users

@@ -1,0 +1,24 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from portal.demo import current_totp_code
+from portal.models import User
+
+
+class Command(BaseCommand):
+    help = "Print a demo user's current two-factor (TOTP) code. Refused when DEBUG is off."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("email", help="The demo user's email address.")
+
+    def handle(self, *args: object, **options: str) -> None:
+        if not settings.DEBUG:
+            raise CommandError("demo_totp is refused when DEBUG is off.")
+        user = User.objects.filter(email__iexact=options["email"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['email']}. Run `manage.py seed_demo` first.")
+        try:
+            self.stdout.write(current_totp_code(user))
+        except Authenticator.DoesNotExist as exc:
+            raise CommandError(f"{user.email} has no authenticator app set up.") from exc

@@ -1,0 +1,59 @@
+"""Request-wide middleware: the request's address for the audit log, and the two-factor gate."""
+
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+_current_ip: ContextVar[str | None] = ContextVar("portal_current_ip", default=None)
+
+
+def current_ip_address() -> str | None:
+    """The address of the request being served, if any (None in tasks and commands)."""
+    return _current_ip.get()
+
+
+class RequestContextMiddleware:
+    """Remember the client address so that audit events can carry it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_ip.reset(token)
+
+
+# Paths a staff member without two-factor may still open: the account pages (to set it up
+# or sign out), static files and the health check.
+_TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+
+class RequireTwoFactorMiddleware:
+    """Staff roles must turn on two-factor authentication before using the portal."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
+            and user.holds_staff_role  # type: ignore[union-attr]
+        ):
+            from portal.selectors import user_has_two_factor
+
+            if not user_has_two_factor(user=user):  # type: ignore[arg-type]
+                messages.warning(
+                    request,
+                    "Your role requires two-factor authentication. Set up an authenticator "
+                    "app below to continue.",
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,34 @@
+"""Create one group per role of DESIGN.md."""
+
+from django.db import migrations
+
+ROLES = [
+    "researcher",
+    "authorized_biospecimen_user",
+    "prab_member",
+    "prab_chair",
+    "rab_member",
+    "biobank_staff",
+    "drc_staff",
+    "auditor",
+    "program_admin",
+]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("portal", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,20 @@
+"""Reads shared by views, tasks and commands, scoped to the user who asks."""
+
+from allauth.mfa.models import Authenticator
+from django.db.models import QuerySet
+
+from portal.models import Notification, User
+
+
+def user_has_two_factor(*, user: User) -> bool:
+    """True when the user has an authenticator app (TOTP) set up."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    """The user's own in-app notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

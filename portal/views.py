@@ -1,0 +1,88 @@
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.documents import document_open, documents_visible_to
+from portal.health import health_report
+from portal.navigation import ROLE_DASHBOARDS, dashboards_for
+from portal.notifications import notification_mark_read as mark_read
+from portal.selectors import notifications_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front page."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "portal/home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """A user with one role goes straight to its dashboard; others choose."""
+    dashboards = dashboards_for(request.user)  # type: ignore[arg-type]
+    if len(dashboards) == 1:
+        return redirect("role-dashboard", role=dashboards[0].role.value)
+    return render(request, "portal/dashboard.html", {"dashboards": dashboards})
+
+
+@login_required
+def role_dashboard(request: HttpRequest, role: str) -> HttpResponse:
+    """One role's dashboard; a user without that role gets 404."""
+    board = ROLE_DASHBOARDS.get(role)
+    if board is None or not request.user.has_role(role):  # type: ignore[union-attr]
+        raise Http404("No such dashboard.")
+    return render(
+        request,
+        f"portal/dashboards/{role}.html",
+        {"board": board, "dashboards": dashboards_for(request.user)},  # type: ignore[arg-type]
+    )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notifications = notifications_for(user=request.user)[:100]  # type: ignore[arg-type]
+    return render(request, "portal/notifications.html", {"notifications": notifications})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(notifications_for(user=request.user), pk=pk)  # type: ignore[arg-type]
+    mark_read(notification=notification, actor=request.user)  # type: ignore[arg-type]
+    target = request.POST.get("next") or notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: str) -> FileResponse:
+    """Send a private document as an attachment; 404 for anyone who may not see it."""
+    document = get_object_or_404(documents_visible_to(user=request.user), pk=pk)  # type: ignore[arg-type]
+    response = FileResponse(
+        document_open(document=document),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """JSON status of the database and the broker; 503 when either is down."""
+    report = health_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

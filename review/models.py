@@ -1,0 +1,1 @@
+"""Review cycles, meetings, reviewer assignments, score sheets, decisions and appeals."""

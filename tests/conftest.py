@@ -1,0 +1,87 @@
+"""Fixtures shared by every app's tests: one signed-up user per role.
+
+In CI (CI=true or PORTAL_FORBID_SKIPS=1) a skipped test fails the run: tests that need
+PostgreSQL, Redis or Chromium may skip on a laptop, never in CI.
+"""
+
+import os
+
+import pytest
+
+from portal.roles import Role
+from tests.factories import UserFactory
+
+FORBID_SKIPS = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or bool(
+    os.environ.get("PORTAL_FORBID_SKIPS")
+)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not FORBID_SKIPS or reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
+    if skipped:
+        reporter.write_line(
+            f"{len(skipped)} test(s) skipped; skips are failures in CI "
+            "(PostgreSQL, Redis and Chromium must be available).",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _user_with(*roles: str, two_factor: bool | None = None):
+    needs_2fa = two_factor if two_factor is not None else any(
+        r not in {Role.RESEARCHER, Role.AUTHORIZED_USER} for r in roles
+    )
+    return UserFactory(roles=list(roles), two_factor=needs_2fa)
+
+
+@pytest.fixture
+def researcher(db):
+    return _user_with(Role.RESEARCHER, two_factor=True)
+
+
+@pytest.fixture
+def authorized_user(db):
+    return _user_with(Role.AUTHORIZED_USER, two_factor=True)
+
+
+@pytest.fixture
+def prab_member(db):
+    return _user_with(Role.PRAB_MEMBER)
+
+
+@pytest.fixture
+def prab_chair(db):
+    return _user_with(Role.PRAB_MEMBER, Role.PRAB_CHAIR)
+
+
+@pytest.fixture
+def rab_member(db):
+    return _user_with(Role.RAB_MEMBER)
+
+
+@pytest.fixture
+def biobank_staff(db):
+    return _user_with(Role.BIOBANK_STAFF)
+
+
+@pytest.fixture
+def drc_staff(db):
+    return _user_with(Role.DRC_STAFF)
+
+
+@pytest.fixture
+def auditor(db):
+    return _user_with(Role.AUDITOR)
+
+
+@pytest.fixture
+def program_admin(db):
+    return _user_with(Role.PROGRAM_ADMIN)
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory

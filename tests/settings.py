@@ -1,0 +1,26 @@
+"""Settings for the test suite: the portal's own settings with test-only speed-ups.
+
+DATABASE_URL and REDIS_URL still come from the environment, so CI runs the suite on
+PostgreSQL and Redis while a laptop without them runs it on SQLite with eager tasks.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+PRIVATE_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))  # noqa: F405
+SECURE_SSL_REDIRECT = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Tests run against the real backends (DATABASE_URL/REDIS_URL) but keep Celery eager unless
+# a test starts a worker itself.
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+ACCOUNT_RATE_LIMITS = False
