@@ -8,10 +8,11 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from portal.middleware import current_ip_address
@@ -30,7 +31,7 @@ def _jsonable(data: Mapping[str, Any] | None) -> dict[str, Any]:
 def event_hash(event: AuditEvent) -> str:
     """SHA-256 over the event's content and the previous event's hash."""
     payload = {
-        "created_at": event.created_at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        "created_at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,
         "action": event.action,
@@ -94,14 +95,13 @@ def audit_verify_chain(*, chunk_size: int = 2000) -> tuple[int, ChainBreak | Non
     """Walk the whole log in order; return how many events were checked and the first break."""
     expected_prev = GENESIS_HASH
     checked = 0
-    events: Iterator[AuditEvent] = AuditEvent.objects.order_by("id").iterator(
-        chunk_size=chunk_size
-    )
+    events: Iterator[AuditEvent] = AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size)
     for event in events:
         if event.prev_hash != expected_prev:
             return checked, ChainBreak(
-                event.pk, "its link to the previous event is broken (an event before it was "
-                "removed or altered)"
+                event.pk,
+                "its link to the previous event is broken (an event before it was "
+                "removed or altered)",
             )
         if event_hash(event) != event.hash:
             return checked, ChainBreak(event.pk, "its content no longer matches its hash")

@@ -36,9 +36,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("biobank2@demo.example.org", "Ben Biobank", (Role.BIOBANK_STAFF,), True),
     DemoUser("drc@demo.example.org", "Dana DRC", (Role.DRC_STAFF,), True),
     DemoUser("auditor@demo.example.org", "Aldo Auditor", (Role.AUDITOR,), True),
-    DemoUser(
-        "admin@demo.example.org", "Ada Admin", (Role.PROGRAM_ADMIN,), True, superuser=True
-    ),
+    DemoUser("admin@demo.example.org", "Ada Admin", (Role.PROGRAM_ADMIN,), True, superuser=True),
 )
 
 
@@ -81,9 +79,10 @@ def seed_demo_users() -> list[User]:
             user=user, email=demo.email, defaults={"verified": True, "primary": True}
         )
         user_set_roles(user=user, roles=demo.roles, actor=None)
-        if demo.two_factor and not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists():
+        if (
+            demo.two_factor
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
             TOTP.activate(user, demo_totp_secret(demo.email))
             RecoveryCodes.activate(user)
         users.append(user)

@@ -46,7 +46,9 @@ class DocumentRejected(DomainError):
 class _PrivateStorage(LazyObject):
     def _setup(self) -> None:
         self._wrapped = FileSystemStorage(
-            location=settings.PRIVATE_DOCUMENT_ROOT, base_url=None, file_permissions_mode=0o600,
+            location=settings.PRIVATE_DOCUMENT_ROOT,
+            base_url=None,
+            file_permissions_mode=0o600,
             directory_permissions_mode=0o700,
         )
 
@@ -100,9 +102,7 @@ def document_store(*, upload: File, owner: User, purpose: str, actor: User) -> D
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    stored_name = (
-        f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ALLOWED_TYPES[content_type]}"
-    )
+    stored_name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ALLOWED_TYPES[content_type]}"
     # A file whose transaction later rolls back stays on disk without a record; no view
     # can reach it, since downloads go through the Document row.
     saved_name = private_storage.save(stored_name, upload)
@@ -119,8 +119,12 @@ def document_store(*, upload: File, owner: User, purpose: str, actor: User) -> D
         actor=actor,
         action="document.upload",
         target=document,
-        after={"purpose": purpose, "content_type": content_type, "size": size,
-               "sha256": document.sha256},
+        after={
+            "purpose": purpose,
+            "content_type": content_type,
+            "size": size,
+            "sha256": document.sha256,
+        },
     )
     return document
 

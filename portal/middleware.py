@@ -45,11 +45,11 @@ class RequireTwoFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
-            and user.holds_staff_role  # type: ignore[union-attr]
+            and user.holds_staff_role
         ):
             from portal.selectors import user_has_two_factor
 
-            if not user_has_two_factor(user=user):  # type: ignore[arg-type]
+            if not user_has_two_factor(user=user):
                 messages.warning(
                     request,
                     "Your role requires two-factor authentication. Set up an authenticator "

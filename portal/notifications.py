@@ -36,7 +36,7 @@ def notify(
     notification = Notification.objects.create(
         user=user, template=template, subject=subject, body_text=text, body_html=html, url=url
     )
-    notification_send_email.delay_on_commit(notification_id=notification.pk)
+    transaction.on_commit(lambda: notification_send_email.delay(notification_id=notification.pk))
     return notification
 
 

@@ -34,7 +34,9 @@ class StaticOnlyURLFetcher(URLFetcher):
         if not found:
             raise URLFetchingError(f"No static file {relative!r}.")
         path = Path(found if isinstance(found, str) else found[0])
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": _mime(path)})
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": _mime(path)}
+        )
 
 
 def _mime(path: Path) -> str:

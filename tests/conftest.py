@@ -31,8 +31,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _user_with(*roles: str, two_factor: bool | None = None):
-    needs_2fa = two_factor if two_factor is not None else any(
-        r not in {Role.RESEARCHER, Role.AUTHORIZED_USER} for r in roles
+    needs_2fa = (
+        two_factor
+        if two_factor is not None
+        else any(r not in {Role.RESEARCHER, Role.AUTHORIZED_USER} for r in roles)
     )
     return UserFactory(roles=list(roles), two_factor=needs_2fa)
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from portal.models import User
 
-TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -9,18 +9,16 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
-from portal.settings import *  # noqa: E402,F403
+from portal.settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
-PRIVATE_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+PRIVATE_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests run against the real backends (DATABASE_URL/REDIS_URL) but keep Celery eager unless
 # a test starts a worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-ACCOUNT_RATE_LIMITS = False
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
