@@ -12,10 +12,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 from portal.settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 PRIVATE_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))
 SECURE_SSL_REDIRECT = False
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests run against the real backends (DATABASE_URL/REDIS_URL) but keep Celery eager unless
 # a test starts a worker itself.

@@ -1,0 +1,194 @@
+"""Sign-up, sign-in with two-factor, lockout, password reset and the staff two-factor gate."""
+
+import re
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import AuditEvent, User
+from portal.roles import Role
+from tests.factories import TEST_PASSWORD, UserFactory, totp_secret
+
+pytestmark = pytest.mark.django_db
+
+
+def current_code(user: User) -> str:
+    return format_hotp_value(hotp_value(totp_secret(user), int(timezone.now().timestamp()) // 30))
+
+
+def login(client, email: str, password: str = TEST_PASSWORD, ip: str = "198.51.100.7"):
+    return client.post(
+        reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def test_signup_sends_a_verification_email_and_grants_the_researcher_role(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new.person@example.org", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    user = User.objects.get(email="new.person@example.org")
+    assert user.has_role(Role.RESEARCHER)
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mail.outbox) == 1
+    assert "new.person@example.org" in mail.outbox[0].to
+    event = AuditEvent.objects.get(action="user.signup")
+    assert event.target_id == str(user.pk)
+
+
+def test_unverified_account_cannot_reach_the_dashboard(client):
+    UserFactory(email="unverified@example.org", verified_email=False)
+    EmailAddress.objects.create(
+        user=User.objects.get(email="unverified@example.org"),
+        email="unverified@example.org",
+        verified=False,
+        primary=True,
+    )
+    response = login(client, "unverified@example.org")
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_email_confirmation_link_verifies_and_signs_in(client):
+    client.post(
+        reverse("account_signup"),
+        {"email": "confirm.me@example.org", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+    )
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[0].body).group(0)
+    path = link.split("testserver", 1)[1]
+    response = client.post(path)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="confirm.me@example.org").verified
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
+
+
+def test_login_with_a_second_factor_reaches_the_dashboard(client, researcher):
+    response = login(client, researcher.email)
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+    # The password alone does not sign in.
+    assert client.get(reverse("dashboard")).status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(researcher)})
+    assert response.status_code == 302
+    page = client.get(reverse("dashboard"), follow=True)
+    assert page.status_code == 200
+    assert b"Researcher dashboard" in page.content
+
+
+def test_wrong_second_factor_code_is_refused(client, researcher):
+    login(client, researcher.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert response.status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_recovery_code_signs_in_when_the_authenticator_is_lost(client, researcher):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    codes = RecoveryCodes.activate(researcher).get_unused_codes()
+    login(client, researcher.email)
+    client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
+
+
+def test_repeated_failures_lock_that_account_from_that_address_only(client, settings):
+    user = UserFactory(email="target@example.org")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, user.email, password="wrong-password", ip="203.0.113.9")
+    locked = login(client, user.email, ip="203.0.113.9")
+    assert locked.status_code == 429
+    assert b"Too many failed" in locked.content or b"too many failed" in locked.content.lower()
+    # The real user, signing in from elsewhere, is not locked out by the attacker.
+    client.logout()
+    elsewhere = login(client, user.email, ip="192.0.2.44")
+    assert elsewhere.status_code == 302
+    assert elsewhere.url != reverse("account_login")
+
+
+def test_lockout_lifts_by_itself_after_the_cool_off(client, settings):
+    user = UserFactory(email="cooloff@example.org")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            login(client, user.email, password="wrong-password")
+        assert login(client, user.email).status_code == 429
+        clock.shift(settings.AXES_COOLOFF_TIME.total_seconds() + 1)
+        response = login(client, user.email)
+    assert response.status_code == 302
+
+
+def test_password_reset_sends_a_link_without_revealing_whether_the_account_exists(client):
+    UserFactory(email="forgetful@example.org")
+    known = client.post(reverse("account_reset_password"), {"email": "forgetful@example.org"})
+    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url
+    reset_mails = [m for m in mail.outbox if "forgetful@example.org" in m.to]
+    assert len(reset_mails) == 1
+    assert "/accounts/password/reset/key/" in reset_mails[0].body
+
+
+@pytest.mark.parametrize(
+    "role",
+    [Role.PRAB_MEMBER, Role.PRAB_CHAIR, Role.RAB_MEMBER, Role.BIOBANK_STAFF, Role.DRC_STAFF,
+     Role.AUDITOR, Role.PROGRAM_ADMIN],
+)
+def test_staff_role_without_two_factor_is_sent_to_set_it_up(client, role):
+    staff = UserFactory(roles=[role], two_factor=False)
+    assert login(client, staff.email).status_code == 302
+    response = client.get(reverse("role-dashboard", args=[role.value]))
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+    # Setting up an authenticator is a sensitive action: the password is asked again first.
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup.status_code == 302
+    assert setup.url.startswith(reverse("account_reauthenticate"))
+
+
+def test_staff_with_two_factor_opens_their_dashboard(client, biobank_staff):
+    client.force_login(biobank_staff)
+    assert client.get(reverse("role-dashboard", args=[Role.BIOBANK_STAFF.value])).status_code == 200
+
+
+def test_researcher_without_two_factor_is_not_forced_by_the_staff_gate(client):
+    researcher = UserFactory(roles=[Role.RESEARCHER], two_factor=False)
+    client.force_login(researcher)
+    assert client.get(reverse("role-dashboard", args=[Role.RESEARCHER.value])).status_code == 200
+
+
+def test_staff_can_turn_on_two_factor_and_then_use_the_portal(client):
+    staff = UserFactory(roles=[Role.AUDITOR], two_factor=False)
+    login(client, staff.email)
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    code = format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("role-dashboard", args=[Role.AUDITOR.value])).status_code == 200
+
+
+def test_sessions_end_after_thirty_idle_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_idle_session_is_signed_out(client, researcher):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(researcher)
+        assert client.get(reverse("dashboard"), follow=True).status_code == 200
+        clock.shift(29 * 60)
+        assert client.get(reverse("notifications")).status_code == 200
+        clock.shift(31 * 60)
+        response = client.get(reverse("notifications"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
