@@ -313,5 +313,17 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Access requirements (policy 2.1) -------------------------------------------------------
+
+# The Biospecimen Access Code of Conduct version researchers sign now, and older versions
+# that still count until the date given (the last day they hold). Any other version is
+# retired. Example: CODE_OF_CONDUCT_ACCEPTED=2025.1=2026-12-31,2025.2=2027-03-31
+CODE_OF_CONDUCT_LATEST = env.str("CODE_OF_CONDUCT_LATEST", default="2026.1")
+CODE_OF_CONDUCT_ACCEPTED = env.dict("CODE_OF_CONDUCT_ACCEPTED", default={})
+# Version of the two consents' wording (portal/onboarding/consents.py holds the text).
+CONSENT_WORDING_VERSION = "2026.1"
+# Days before the earliest expiry on which a reminder goes out; one notice goes on expiry.
+ACCESS_REMINDER_DAYS = (30, 15, 7, 1)
+
 # Demo data may be loaded only where DEBUG is on (see `manage.py seed_demo`).
 DEMO_PASSWORD = "Biobank-demo-2026"  # noqa: S105

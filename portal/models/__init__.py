@@ -4,5 +4,33 @@ from portal.models.audit import AuditEvent
 from portal.models.documents import Document
 from portal.models.notifications import Notification, ReminderLog
 from portal.models.users import User
+from portal.onboarding.models import (
+    CodeOfConductSignature,
+    CodeOfConductVersion,
+    ConflictOfInterest,
+    Consent,
+    EligibilitySnapshot,
+    ProfileReview,
+    RequirementBypass,
+    ResearcherProfile,
+    RosterEntry,
+    RosterImport,
+)
 
-__all__ = ["AuditEvent", "Document", "Notification", "ReminderLog", "User"]
+__all__ = [
+    "AuditEvent",
+    "CodeOfConductSignature",
+    "CodeOfConductVersion",
+    "ConflictOfInterest",
+    "Consent",
+    "Document",
+    "EligibilitySnapshot",
+    "Notification",
+    "ProfileReview",
+    "ReminderLog",
+    "RequirementBypass",
+    "ResearcherProfile",
+    "RosterEntry",
+    "RosterImport",
+    "User",
+]

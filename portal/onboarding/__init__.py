@@ -1,0 +1,1 @@
+"""Researcher onboarding and access status (policy 2.1): the records eligibility is made of."""
