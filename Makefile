@@ -1,0 +1,78 @@
+# Everyday commands for the biospecimen access portal.
+#
+#   make run     set up, migrate, load the demo users and serve on http://127.0.0.1:8000
+#   make test    set up, then lint, type-check and run the whole test suite
+#   make worker  a Celery worker   (needs REDIS_URL)
+#   make beat    Celery beat, the scheduler (needs REDIS_URL)
+#   make lint    ruff and mypy only
+#
+# Setup is incremental: the virtualenv is created once with Python 3.12, Python packages are
+# installed again only when pyproject.toml changes, and npm packages only when
+# package-lock.json changes (stamp files record the last install).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.12
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-n 2"` or `PYTEST_ARGS=-x`.
+PYTEST_ARGS ?=
+
+PY_STAMP := $(VENV)/.installed-pyproject
+NPM_STAMP := node_modules/.installed-package-lock
+
+.PHONY: help setup run test lint worker beat migrate seed clean
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# *//'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+
+$(PY_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $@
+
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+
+migrate: setup
+	DEBUG=true $(PY) manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=true $(PY) manage.py seed_demo
+
+run: seed
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The worker and beat need a broker: without REDIS_URL tasks already run inside the web
+# process. DEBUG defaults to true here, as for `make run`; set DEBUG=false and SECRET_KEY to
+# run them like production.
+worker: setup
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)."; exit 2; }
+	DEBUG=$${DEBUG:-true} $(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: setup
+	@test -n "$$REDIS_URL" || { echo "make beat needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)."; exit 2; }
+	mkdir -p var
+	DEBUG=$${DEBUG:-true} $(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean:
+	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache
