@@ -19,6 +19,7 @@ urlpatterns = [
         name="notification-mark-read",
     ),
     path("documents/<uuid:pk>/download/", views.document_download, name="document-download"),
+    path("access/", include("portal.onboarding.urls")),
     path("accounts/", include("allauth.urls")),
     path("applications/", include("applications.urls")),
     path("review/", include("review.urls")),

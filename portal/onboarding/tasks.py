@@ -1,0 +1,1 @@
+"""Thin Celery tasks for onboarding's scheduled jobs."""

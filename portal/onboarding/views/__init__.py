@@ -1,0 +1,1 @@
+"""Onboarding pages, one module per area; each module exposes `urlpatterns`."""
