@@ -247,9 +247,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email --------------------------------------------------------------------------------
 
-# With no EMAIL_HOST, mail is printed to the console (development). Tests swap in the
-# in-memory backend for every mailer.
-_email_host = env.str("EMAIL_HOST", default="")
+# With no EMAIL_HOST, mail is printed to the console in development (DEBUG) and goes to an
+# SMTP server on localhost otherwise. Tests swap in the in-memory backend for every mailer.
+_email_host = env.str("EMAIL_HOST", default="" if DEBUG else "localhost")
 if _email_host:
     MAILERS = {
         "default": {
