@@ -1,0 +1,269 @@
+"""Admin for the portal's own models.
+
+The audit log is read-only for everyone, superusers included: history is never edited or
+deleted. Notifications, reminders and documents are records of what happened and are read
+here, not changed. User changes made here are audited like any other change.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import router, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from portal.audit import audit_record
+from portal.models import AuditEvent, Document, Notification, ReminderLog, User
+from portal.roles import Role
+from portal.services import user_set_roles
+
+
+def _may_read_records(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and (user.is_superuser or user.has_role(Role.AUDITOR, Role.PROGRAM_ADMIN))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, filtered and searched; never added, changed or deleted through the admin.
+
+    Auditors and program admins who are staff may read without model permissions.
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_read_records(request) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _may_read_records(request) or super().has_module_permission(request)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "action", "actor_label", "target", "ip_address")
+    list_filter = ("action", "created_at", "target_type")
+    search_fields = ("action", "actor_label", "target_type", "target_id", "target_repr", "hash")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "actor",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "before",
+        "after",
+        "ip_address",
+        "prev_hash",
+        "hash",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="target", ordering="target_type")
+    def target(self, event: AuditEvent) -> str:
+        return f"{event.target_type}:{event.target_id} {event.target_repr}"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "subject", "template", "read_at", "email_sent_at")
+    list_filter = ("template", "created_at", "read_at", "email_sent_at")
+    search_fields = ("user__email", "subject", "template")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    readonly_fields = (
+        "user",
+        "template",
+        "subject",
+        "body_text",
+        "url",
+        "created_at",
+        "read_at",
+        "email_sent_at",
+        "email_attempts",
+    )
+    fields = readonly_fields
+    actions = ("send_unsent_email_again",)
+
+    @admin.action(description="Send the email again now (unsent ones only)", permissions=["resend"])
+    def send_unsent_email_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from portal.tasks import notification_send_email
+
+        ids = list(queryset.filter(email_sent_at__isnull=True).values_list("pk", flat=True))
+        for pk in ids:
+            notification_send_email.delay(notification_id=pk)
+        self.message_user(request, f"{len(ids)} email(s) queued.", messages.SUCCESS)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        # Retrying a send edits nothing; sending twice is prevented by the task itself.
+        return _may_read_records(request)
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "key", "user", "notification")
+    list_filter = ("sent_at",)
+    search_fields = ("key", "user__email")
+    date_hierarchy = "sent_at"
+    list_select_related = ("user", "notification")
+    readonly_fields = ("key", "user", "notification", "sent_at")
+    fields = readonly_fields
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "owner", "purpose", "content_type", "size", "uploaded_at")
+    list_filter = ("purpose", "content_type", "uploaded_at")
+    search_fields = ("original_name", "owner__email", "purpose", "sha256", "id")
+    date_hierarchy = "uploaded_at"
+    list_select_related = ("owner",)
+    readonly_fields = (
+        "id",
+        "owner",
+        "purpose",
+        "original_name",
+        "stored_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_at",
+        "download",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="download")
+    def download(self, document: Document) -> str:
+        # Through the permission-checked view, like everyone else.
+        url = reverse("document-download", args=[document.pk])
+        return format_html('<a href="{}">Download</a>', url)
+
+
+class _EmailLoginMixin(forms.ModelForm):
+    """The email address is the login: stored lower-case and unique whatever its case."""
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("Another user already signs in with this address.")
+        return email
+
+
+class PortalUserCreationForm(_EmailLoginMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+        field_classes: dict[str, type[forms.Field]] = {}
+
+
+class PortalUserChangeForm(_EmailLoginMixin, UserChangeForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "password", "is_active", "is_staff", "is_superuser")
+        field_classes: dict[str, type[forms.Field]] = {}
+
+
+# Fields whose changes the user admin writes to the audit log (roles go through
+# user_set_roles, which audits them itself; passwords are never logged).
+_AUDITED_USER_FIELDS = ("email", "full_name", "is_active", "is_staff", "is_superuser")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Users sign in with their email address; there is no username.
+
+    Roles are groups, set through user_set_roles so that each change is audited; only a
+    superuser or a program admin may change them. Users are deactivated, never deleted:
+    the audit log refers to them.
+    """
+
+    form = PortalUserChangeForm
+    add_form = PortalUserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("full_name",)}),
+        ("Roles and access", {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("email", "full_name", "is_active", "is_staff", "last_login")
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+    filter_horizontal = ("groups",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = ["last_login", "date_joined"]
+        actor = request.user
+        if not actor.is_superuser:
+            readonly += ["is_staff", "is_superuser"]
+            if not actor.has_role(Role.PROGRAM_ADMIN):  # type: ignore[union-attr]
+                readonly.append("groups")
+        return readonly
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        changed = [name for name in _AUDITED_USER_FIELDS if name in form.changed_data]
+        if change and not changed:
+            return
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            action="user.admin_change" if change else "user.admin_create",
+            target=obj,
+            before={name: form.initial.get(name) for name in changed} if change else {},
+            after={name: getattr(obj, name) for name in changed}
+            if change
+            else {"email": obj.email, "full_name": obj.full_name},
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        roles = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if roles is not None:
+            user_set_roles(
+                user=form.instance,
+                roles=[group.name for group in roles],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            response: HttpResponse = super().user_change_password(request, id, form_url)
+            # Success redirects to the user's page; a refused form renders or comes back here.
+            succeeded = response.status_code == 302 and response.url != request.get_full_path()  # type: ignore[attr-defined]
+            if request.method == "POST" and succeeded:
+                user = self.get_object(request, id)
+                if user is not None:
+                    audit_record(
+                        actor=request.user,  # type: ignore[arg-type]
+                        action="user.admin_password_set",
+                        target=user,
+                        after={"usable_password": user.has_usable_password()},
+                    )
+        return response
