@@ -5,38 +5,62 @@ change never sends mail. Scheduled reminders go through `reminder_send_once`, wh
 key makes a job that runs twice send once.
 """
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db.models import F
+from django.template import Context
+from django.template.base import Template as DjangoTemplate
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from portal.errors import PermissionRefused
 from portal.models import Notification, ReminderLog, User
+
+logger = logging.getLogger(__name__)
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template without HTML escaping: an apostrophe in a name or a
+    project title must reach the reader as itself, not as &#x27;."""
+    template: DjangoTemplate = get_template(name).template  # type: ignore[attr-defined]
+    return template.render(Context(context, autoescape=False))
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Render templates/emails/<template>_subject.txt, .txt and .html."""
     full = {"portal_name": settings.PORTAL_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full).split())
-    text = render_to_string(f"emails/{template}.txt", full)
+    subject = " ".join(_render_plain(f"emails/{template}_subject.txt", full).split())
+    text = _render_plain(f"emails/{template}.txt", full).strip() + "\n"
     html = render_to_string(f"emails/{template}.html", full)
     return subject, text, html
+
+
+def _queue_email(notification_id: int) -> None:
+    from portal.tasks import notification_send_email
+
+    notification_send_email.delay(notification_id=notification_id)
 
 
 @transaction.atomic
 def notify(
     *, user: User, template: str, context: dict[str, Any] | None = None, url: str = ""
 ) -> Notification:
-    """Write an in-app notification for `user` and queue its email after commit."""
-    from portal.tasks import notification_send_email
+    """Write an in-app notification for `user` and queue its email after commit.
 
+    Any service may call this inside its own transaction: if that transaction rolls back,
+    neither the notification nor the email exists. A failure to queue the email (broker
+    down) does not fail the change that caused it; the beat job
+    notifications_resend_unsent picks the email up later.
+    """
     subject, text, html = _render(template, {"user": user, "url": url, **(context or {})})
     notification = Notification.objects.create(
         user=user, template=template, subject=subject, body_text=text, body_html=html, url=url
     )
-    transaction.on_commit(lambda: notification_send_email.delay(notification_id=notification.pk))
+    transaction.on_commit(lambda: _queue_email(notification.pk), robust=True)
     return notification
 
 
@@ -51,48 +75,70 @@ def reminder_send_once(
     """Send a scheduled reminder unless one with this key was already sent.
 
     The key names what is reminded, to whom and for which due date. Returns None when the
-    reminder had already gone out.
+    reminder had already gone out. Safe to run twice, or in two workers at once: the
+    unique key lets one of them through.
     """
-    try:
-        with transaction.atomic():
-            log = ReminderLog.objects.create(key=key, user=user)
-            notification = notify(user=user, template=template, context=context, url=url)
-            log.notification = notification
-            log.save(update_fields=["notification"])
-    except IntegrityError:
+    if ReminderLog.objects.filter(key=key).exists():
         return None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                log = ReminderLog.objects.create(key=key, user=user)
+        except IntegrityError:
+            # Another run took the key between the check and the insert.
+            return None
+        notification = notify(user=user, template=template, context=context, url=url)
+        log.notification = notification
+        log.save(update_fields=["notification"])
     return notification
 
 
 def notification_send_email(*, notification_id: int) -> bool:
-    """Send one notification's email; a notification already sent is not sent again."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=notification_id, email_sent_at__isnull=True)
-            .first()
+    """Send one notification's email; a notification already sent is not sent again.
+
+    Called by the Celery task. The row stays locked while the message is handed to the
+    mail server so that two workers never both send it. A failed attempt is counted
+    (so the beat job gives up after a few) and the error is raised for Celery to retry.
+    """
+    try:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update()
+                .select_related("user")
+                .filter(pk=notification_id, email_sent_at__isnull=True)
+                .first()
+            )
+            if notification is None:
+                return False
+            message = EmailMultiAlternatives(
+                subject=notification.subject,
+                body=notification.body_text,
+                to=[notification.user.email],
+            )
+            message.attach_alternative(notification.body_html, "text/html")
+            message.send()
+            notification.email_attempts += 1
+            notification.email_sent_at = timezone.now()
+            notification.save(update_fields=["email_sent_at", "email_attempts"])
+    except Exception:
+        Notification.objects.filter(pk=notification_id, email_sent_at__isnull=True).update(
+            email_attempts=F("email_attempts") + 1
         )
-        if notification is None:
-            return False
-        notification.email_attempts += 1
-        message = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=notification.body_text,
-            to=[notification.user.email],
-        )
-        message.attach_alternative(notification.body_html, "text/html")
-        message.send()
-        notification.email_sent_at = timezone.now()
-        notification.save(update_fields=["email_sent_at", "email_attempts"])
+        logger.warning("Sending the email of notification %s failed.", notification_id)
+        raise
     return True
 
 
 def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
-    """The recipient marks a notification read (not audited: it changes no record of policy)."""
+    """The recipient marks a notification read.
+
+    Only the recipient may; anyone else is refused and nothing changes. Not audited: it
+    changes no record the policy governs.
+    """
     if notification.user_id != actor.pk:
-        raise PermissionError("Only the recipient can mark a notification read.")
+        raise PermissionRefused("You can only mark your own notifications as read.")
     if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.refresh_from_db(fields=["read_at"])
     return notification

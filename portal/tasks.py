@@ -1,5 +1,6 @@
 """Thin Celery tasks around the portal's services."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,6 +10,8 @@ from portal import notifications
 from portal.models import Notification
 
 MAX_EMAIL_ATTEMPTS = 5
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -25,8 +28,17 @@ def notifications_resend_unsent() -> int:
     ids = list(
         Notification.objects.filter(
             email_sent_at__isnull=True, created_at__lt=cutoff, email_attempts__lt=MAX_EMAIL_ATTEMPTS
-        ).values_list("pk", flat=True)[:500]
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:500]
     )
+    queued = 0
     for pk in ids:
-        notification_send_email.delay(notification_id=pk)
-    return len(ids)
+        # One bad address (or, with eager tasks, one failing send) must not hold back the rest.
+        try:
+            notification_send_email.delay(notification_id=pk)
+        except Exception:
+            logger.exception("Could not send or queue the email of notification %s.", pk)
+        else:
+            queued += 1
+    return queued
