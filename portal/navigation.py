@@ -1,4 +1,5 @@
-"""What each role sees in the navigation: one dashboard per role the user holds."""
+"""What each role sees in the navigation: one dashboard per role the user holds, and the
+administration site for superusers and program admins."""
 
 from dataclasses import dataclass
 
@@ -81,3 +82,8 @@ def dashboards_for(user: User) -> list[RoleDashboard]:
         return []
     names = user.role_names
     return [d for key, d in ROLE_DASHBOARDS.items() if key in names]
+
+
+def shows_admin_link(user: User) -> bool:
+    """Superusers and program admins see a link to the administration site."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.PROGRAM_ADMIN))
