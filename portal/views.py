@@ -1,4 +1,7 @@
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -14,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.documents import document_open, documents_visible_to
 from portal.health import health_report
+from portal.models import Notification
 from portal.navigation import ROLE_DASHBOARDS, dashboards_for
 from portal.notifications import notification_mark_read as mark_read
+from portal.onboarding.views.requirements import redirect_unless_eligible
 from portal.selectors import notifications_for
 
 
@@ -41,6 +46,8 @@ def role_dashboard(request: HttpRequest, role: str) -> HttpResponse:
     board = ROLE_DASHBOARDS.get(role)
     if board is None or not request.user.has_role(role):  # type: ignore[union-attr]
         raise Http404("No such dashboard.")
+    if (renew := redirect_unless_eligible(request, role)) is not None:
+        return renew  # researchers and team members not eligible go to /access/ (policy 2.1)
     return render(
         request,
         f"portal/dashboards/{role}.html",
@@ -48,10 +55,39 @@ def role_dashboard(request: HttpRequest, role: str) -> HttpResponse:
     )
 
 
+NOTIFICATIONS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    notification: Notification
+    link: str
+
+
 @login_required
+@require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = notifications_for(user=request.user)[:100]  # type: ignore[arg-type]
-    return render(request, "portal/notifications.html", {"notifications": notifications})
+    """The user's own in-app notifications, newest first, 25 to a page."""
+    paginator = Paginator(notifications_for(user=request.user), NOTIFICATIONS_PER_PAGE)  # type: ignore[arg-type]
+    page = paginator.get_page(request.GET.get("page"))
+    host = request.get_host()
+    rows = [
+        # Only links inside the portal are shown; anything else is dropped, not linked.
+        NotificationRow(
+            notification=n,
+            link=n.url if url_has_allowed_host_and_scheme(n.url, allowed_hosts={host}) else "",
+        )
+        for n in page
+    ]
+    return render(
+        request,
+        "portal/notifications.html",
+        {
+            "page": page,
+            "rows": rows,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
+        },
+    )
 
 
 @login_required
