@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "portal.context_processors.portal",
+                "portal.onboarding.context_processors.access_banner",
             ],
         },
     },
@@ -293,6 +294,16 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-resend-unsent": {
         "task": "portal.tasks.notifications_resend_unsent",
         "schedule": crontab(minute="*/10"),
+    },
+    # Onboarding (policy 2.1): crontab times are in CELERY_TIMEZONE, the program's zone,
+    # outside 01:00-03:00, which the daylight-saving switches skip or repeat.
+    "access-recheck-daily": {
+        "task": "portal.onboarding.tasks.access_recheck_daily",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "access-reminders-daily": {
+        "task": "portal.onboarding.tasks.access_reminders_daily",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

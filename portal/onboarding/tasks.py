@@ -1,1 +1,41 @@
-"""Thin Celery tasks for onboarding's scheduled jobs."""
+"""Thin Celery tasks for onboarding's scheduled jobs (see portal.onboarding.jobs).
+
+Beat runs them daily (settings.CELERY_BEAT_SCHEDULE); without Redis, run
+`manage.py access_recheck` and `manage.py access_send_reminders` from cron instead.
+Both are idempotent: a second run on the same day records and sends nothing new.
+"""
+
+from typing import Any
+
+from celery import shared_task
+
+from portal.onboarding import jobs
+
+# A full pass over 100,000 researchers takes minutes, not seconds: allow up to an hour
+# instead of the default five minutes. Each batch commits on its own, so a run cut short
+# leaves finished batches recorded and the next run picks up the rest.
+_DAILY_JOB_LIMITS: dict[str, Any] = {"soft_time_limit": 55 * 60, "time_limit": 60 * 60}
+
+
+@shared_task(**_DAILY_JOB_LIMITS)
+def access_recheck_daily() -> dict[str, Any]:
+    """Re-check every researcher's eligibility and audit each change."""
+    summary = jobs.access_recheck_all()
+    return {
+        "today": summary.today.isoformat(),
+        "users": summary.users,
+        "became_eligible": summary.became_eligible,
+        "became_ineligible": summary.became_ineligible,
+    }
+
+
+@shared_task(**_DAILY_JOB_LIMITS)
+def access_reminders_daily() -> dict[str, Any]:
+    """Send the expiry reminders and expiry notices due today, each once."""
+    summary = jobs.access_send_reminders()
+    return {
+        "today": summary.today.isoformat(),
+        "users": summary.users,
+        "reminders_sent": summary.reminders_sent,
+        "notices_sent": summary.notices_sent,
+    }
