@@ -1,3 +1,69 @@
-from django.urls import URLPattern
+"""The Controlled Tier roster page: a program admin uploads the Workbench's roster."""
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_http_methods
+
+from portal.errors import DomainError
+from portal.models import RosterImport
+from portal.onboarding.forms_roster import RosterUploadForm
+from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_import
+from portal.roles import Role
+
+IMPORTS_PER_PAGE = 25
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_page(request: HttpRequest) -> HttpResponse:
+    """Upload a roster; see the current import and the history. Program admins only."""
+    if not request.user.has_role(Role.PROGRAM_ADMIN):  # type: ignore[union-attr]
+        raise Http404("No such page.")
+    form = RosterUploadForm()
+    problems = []
+    error = ""
+    if request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["roster"]
+            try:
+                imported = roster_import(
+                    source=CsvRosterSource(upload),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except RosterInvalid as invalid:
+                error, problems = invalid.message, invalid.problems
+            except DomainError as refused:
+                error = refused.message
+            else:
+                messages.success(
+                    request,
+                    f"Imported {imported.row_count} roster entr"
+                    f"{'y' if imported.row_count == 1 else 'ies'} from {imported.source}; "
+                    "this roster is now the one eligibility is checked against.",
+                )
+                return redirect("access-roster")
+    history = Paginator(RosterImport.objects.select_related("imported_by"), IMPORTS_PER_PAGE)
+    page = history.get_page(request.GET.get("page"))
+    current = RosterImport.objects.select_related("imported_by").filter(is_current=True).first()
+    return render(
+        request,
+        "onboarding/roster/page.html",
+        {
+            "form": form,
+            "error": error,
+            "problems": problems,
+            "uploaded_name": request.FILES["roster"].name if "roster" in request.FILES else "",
+            "current": current,
+            "page": page,
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("roster/", roster_page, name="access-roster"),
+]

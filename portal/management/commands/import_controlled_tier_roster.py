@@ -1,0 +1,38 @@
+"""Import the Researcher Workbench's Controlled Tier roster from a CSV file."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a Controlled Tier roster (CSV with the header "
+        "email,workbench_username,access_expires_on; dates as YYYY-MM-DD) and make it the "
+        "roster eligibility is checked against. A file with any bad line imports nothing: "
+        "every bad line is printed with its number and the reason, and the command exits 1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path to the roster CSV file.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No roster file at {path}; check the path and try again.")
+        try:
+            imported = roster_import(source=CsvRosterSource(path), actor=None)
+        except RosterInvalid as invalid:
+            for problem in invalid.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(invalid.message) from invalid
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {imported.row_count} roster entr"
+                f"{'y' if imported.row_count == 1 else 'ies'} from {imported.source} "
+                f"(SHA-256 {imported.sha256}); it is now the current roster."
+            )
+        )

@@ -1,0 +1,51 @@
+"""Forms for the roster page and the bypass form on a researcher's record (shape only).
+
+Whether a roster's lines are good, and whether a bypass may be granted, is decided by the
+services in `portal.onboarding.roster` and `portal.onboarding.bypass`.
+"""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
+
+# A roster line is well under 200 bytes; this leaves room for several hundred thousand users.
+ROSTER_MAX_BYTES = 50 * 1024 * 1024
+
+
+class RosterUploadForm(forms.Form):
+    roster = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="The Controlled Tier roster exported from the Researcher Workbench: a CSV "
+        "file whose first line is email,workbench_username,access_expires_on, with dates as "
+        "YYYY-MM-DD.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_roster(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["roster"]
+        if upload.size is not None and upload.size > ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {ROSTER_MAX_BYTES // (1024 * 1024)} MB; "
+                "check that it is the roster export and not another file."
+            )
+        return upload
+
+
+class BypassGrantForm(forms.Form):
+    requirement = forms.ChoiceField(
+        choices=[("", "Choose a requirement")]
+        + [(r.value, REQUIREMENT_LABELS[r]) for r in Requirement],
+        help_text="The one requirement to waive for this person.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why it is waived, and what you checked (at least 20 characters). "
+        "The person's record and the audit log show this reason.",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Last day of the bypass",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to waive until a program admin revokes it.",
+    )

@@ -1,0 +1,360 @@
+"""The Controlled Tier roster: who the Researcher Workbench says is authorized (policy 2.1).
+
+Controlled Tier authorization is never self-reported. A program admin imports the
+Workbench's roster (a page, or `manage.py import_controlled_tier_roster`); a researcher
+matches an entry by a verified email address (see `selectors.access_records_for_users`).
+
+Where a roster comes from is a `RosterSource`. Today that is `CsvRosterSource`, a CSV file
+exported from the Workbench. A live Workbench API would be a second implementation of the
+same protocol, for example::
+
+    class WorkbenchApiRosterSource:
+        name = "Researcher Workbench API"
+
+        def read(self) -> list[dict[str, str]]:
+            # Fetch the Controlled Tier users and return one dict per user with the keys
+            # "email", "workbench_username" and "access_expires_on" (YYYY-MM-DD).
+            ...
+
+Its rows go through the same validation as a file's lines, and `roster_import` stays as it
+is. A scheduled refresh would call `roster_import(source=WorkbenchApiRosterSource(),
+actor=None)` from `portal/onboarding/tasks.py`.
+
+A roster with any bad line imports nothing: `roster_import` raises `RosterInvalid`, which
+lists every bad line with its number and the reason, so the admin can fix the whole file
+at once.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from os import PathLike
+from pathlib import Path
+from typing import IO, Protocol, runtime_checkable
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import transaction
+
+from portal.audit import audit_record
+from portal.errors import DomainError, PermissionRefused
+from portal.models import RosterEntry, RosterImport, User
+from portal.roles import Role
+
+COLUMNS = ("email", "workbench_username", "access_expires_on")
+REQUIRED_COLUMNS = ("email", "access_expires_on")
+EMAIL_MAX_LENGTH = 254
+USERNAME_MAX_LENGTH = 150
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# What a source hands back: the raw bytes of a CSV file, or rows already split into fields.
+RosterContent = bytes | Sequence[Mapping[str, str]]
+
+
+@runtime_checkable
+class RosterSource(Protocol):
+    """Where a roster comes from. `name` is recorded on the import; `read` gives its content."""
+
+    name: str
+
+    def read(self) -> RosterContent: ...
+
+
+class CsvRosterSource:
+    """A CSV file exported from the Researcher Workbench: a path, or an uploaded file."""
+
+    def __init__(
+        self, file: str | PathLike[str] | UploadedFile | IO[bytes], *, name: str | None = None
+    ) -> None:
+        self._file = file
+        if name is None:
+            if isinstance(file, str | PathLike):
+                name = Path(file).name
+            else:
+                name = Path(getattr(file, "name", None) or "roster.csv").name
+        self.name = name[:200]
+
+    def read(self) -> bytes:
+        if isinstance(self._file, str | PathLike):
+            return Path(self._file).read_bytes()
+        if hasattr(self._file, "seek"):
+            self._file.seek(0)
+        data = self._file.read()
+        return data.encode() if isinstance(data, str) else bytes(data)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    email: str
+    workbench_username: str
+    access_expires_on: date
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    """One bad line: its number (1 is the header) and every reason it is bad."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class RosterInvalid(DomainError):
+    """The roster has bad lines; nothing was imported. `problems` lists every one."""
+
+    def __init__(self, problems: Sequence[RosterProblem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__(
+            f"Nothing was imported: the roster has {count} bad line{'s' if count != 1 else ''}. "
+            "Correct every line listed and import the whole file again."
+        )
+
+
+def _decode(content: bytes) -> tuple[str, list[RosterProblem]]:
+    """The text of the file; lines that are not UTF-8 are reported and blanked out."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    try:
+        return content.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    problems = []
+    lines = []
+    for number, raw in enumerate(content.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problems.append(
+                RosterProblem(
+                    number, "is not UTF-8 text (save the file as CSV, UTF-8 encoded, and retry)"
+                )
+            )
+            lines.append("")  # already reported; left blank so line numbers still match
+    return "\n".join(lines), problems
+
+
+def _check_fields(fields: Mapping[str, str], *, line: int) -> tuple[RosterRow | None, list[str]]:
+    reasons = []
+    email = (fields.get("email") or "").strip()
+    username = (fields.get("workbench_username") or "").strip()
+    expires_text = (fields.get("access_expires_on") or "").strip()
+    if not email:
+        reasons.append("email is missing")
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            reasons.append(f"email '{email}' is not a valid email address")
+        else:
+            if len(email) > EMAIL_MAX_LENGTH:
+                reasons.append(f"email is longer than {EMAIL_MAX_LENGTH} characters")
+    if len(username) > USERNAME_MAX_LENGTH:
+        reasons.append(f"workbench_username is longer than {USERNAME_MAX_LENGTH} characters")
+    expires: date | None = None
+    if not expires_text:
+        reasons.append("access_expires_on is missing (use YYYY-MM-DD)")
+    else:
+        try:
+            if not _ISO_DATE.fullmatch(expires_text):
+                raise ValueError(expires_text)
+            expires = date.fromisoformat(expires_text)
+        except ValueError:
+            reasons.append(f"access_expires_on '{expires_text}' is not a date (use YYYY-MM-DD)")
+    if reasons or expires is None:
+        return None, reasons
+    return RosterRow(line, email.lower(), username, expires), []
+
+
+def _check_rows(
+    numbered: Sequence[tuple[int, Mapping[str, str]]], problems: list[RosterProblem]
+) -> list[RosterRow]:
+    rows: list[RosterRow] = []
+    first_seen: dict[str, int] = {}
+    for line, fields in numbered:
+        row, reasons = _check_fields(fields, line=line)
+        email = (fields.get("email") or "").strip().lower()
+        if email and email in first_seen:
+            reasons.append(f"email '{email}' is listed again (first on line {first_seen[email]})")
+        elif email:
+            first_seen[email] = line
+        if reasons:
+            problems.append(RosterProblem(line, "; ".join(reasons)))
+        elif row is not None:
+            rows.append(row)
+    return rows
+
+
+def _is_blank(record: Sequence[str]) -> bool:
+    return all(not field.strip() for field in record)
+
+
+def parse_roster_csv(content: bytes) -> list[RosterRow]:
+    """The rows of a roster CSV, or RosterInvalid listing every bad line.
+
+    The first line is a header naming the columns email, workbench_username (optional)
+    and access_expires_on, in any order; other columns are ignored. A byte-order mark and
+    blank lines at the end are tolerated; a blank line between entries is an error.
+    """
+    text, problems = _decode(content)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            records.append((previous_end + 1, record))
+            previous_end = reader.line_num
+    except csv.Error as error:
+        problems.append(
+            RosterProblem(
+                previous_end + 1,
+                f"cannot be read as CSV ({error}); check the quotation marks on this line",
+            )
+        )
+        raise RosterInvalid(sorted(problems, key=lambda p: p.line)) from error
+
+    reported = {p.line for p in problems}
+    # Blank lines at the end are ignored.
+    while records and _is_blank(records[-1][1]) and records[-1][0] not in reported:
+        records.pop()
+    if not records:
+        raise RosterInvalid(
+            problems
+            or [
+                RosterProblem(
+                    1,
+                    "the file is empty; the first line must be the header "
+                    "email,workbench_username,access_expires_on",
+                )
+            ]
+        )
+
+    header_line, header = records[0]
+    columns = [name.strip().lower() for name in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if header_line not in reported and (missing or repeated):
+        reasons = []
+        if missing:
+            reasons.append(
+                f"the header lacks the column{'s' if len(missing) > 1 else ''} "
+                + ", ".join(missing)
+            )
+        if repeated:
+            reasons.append("the header repeats the column " + ", ".join(repeated))
+        reasons.append(
+            "the first line must be the header email,workbench_username,access_expires_on"
+        )
+        problems.append(RosterProblem(header_line, "; ".join(reasons)))
+        raise RosterInvalid(sorted(problems, key=lambda p: p.line))
+
+    numbered: list[tuple[int, Mapping[str, str]]] = []
+    for line, record in records[1:]:
+        if line in reported:
+            continue
+        if _is_blank(record):
+            problems.append(RosterProblem(line, "is blank; remove blank lines between entries"))
+            continue
+        if len(record) != len(columns):
+            problems.append(
+                RosterProblem(
+                    line,
+                    f"has {len(record)} field{'s' if len(record) != 1 else ''} but the header "
+                    f"has {len(columns)}; check for a missing or extra comma",
+                )
+            )
+            continue
+        numbered.append((line, dict(zip(columns, record, strict=True))))
+    rows = _check_rows(numbered, problems)
+    if not problems and not rows:
+        problems.append(
+            RosterProblem(
+                header_line + 1, "the roster lists nobody; it must list at least one user"
+            )
+        )
+    if problems:
+        raise RosterInvalid(sorted(problems, key=lambda p: p.line))
+    return rows
+
+
+def parse_roster_rows(records: Sequence[Mapping[str, str]]) -> list[RosterRow]:
+    """Rows handed over already split (a live source); record N is reported as line N."""
+    problems: list[RosterProblem] = []
+    rows = _check_rows(list(enumerate(records, start=1)), problems)
+    if not problems and not rows:
+        problems.append(RosterProblem(1, "the roster lists nobody; it must list at least one user"))
+    if problems:
+        raise RosterInvalid(problems)
+    return rows
+
+
+def _digest(content: RosterContent) -> str:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    canonical = json.dumps([dict(r) for r in content], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
+    """Import a Controlled Tier roster and make it the one eligibility uses.
+
+    Who: a program admin, or nobody (actor=None) for the command line or a scheduled job.
+    Reads and validates the whole roster first; any bad line raises RosterInvalid with
+    every problem and nothing is written. Otherwise records a RosterImport with the
+    content's SHA-256 and row count and its entries (emails lower-cased), makes it current
+    and keeps the previous import as history, and audits `roster.import`. Eligibility
+    changes that follow are recorded by the daily access re-check.
+    """
+    if actor is not None and not actor.has_role(Role.PROGRAM_ADMIN):
+        raise PermissionRefused("Only a program admin may import the Controlled Tier roster.")
+    content = source.read()
+    rows = parse_roster_csv(content) if isinstance(content, bytes) else parse_roster_rows(content)
+    previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    roster = RosterImport.objects.create(
+        imported_by=actor,
+        source=source.name[:200],
+        sha256=_digest(content),
+        row_count=len(rows),
+        is_current=True,
+    )
+    RosterEntry.objects.bulk_create(
+        (
+            RosterEntry(
+                roster=roster,
+                email=row.email,
+                workbench_username=row.workbench_username,
+                access_expires_on=row.access_expires_on,
+            )
+            for row in rows
+        ),
+        batch_size=1000,
+    )
+    audit_record(
+        actor=actor,
+        action="roster.import",
+        target=roster,
+        before={
+            "current_import": previous.pk if previous else None,
+            "row_count": previous.row_count if previous else None,
+        },
+        after={
+            "current_import": roster.pk,
+            "row_count": roster.row_count,
+            "sha256": roster.sha256,
+            "source": roster.source,
+        },
+    )
+    return roster
