@@ -1,0 +1,104 @@
+"""Browser journeys: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Playwright's own browser download is not used; the tests skip (and CI fails) when
+/usr/bin/chromium is missing.
+"""
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from portal.demo import current_totp_code, seed_demo_users
+from portal.models import User
+
+# Playwright's synchronous API keeps an event loop in this thread; Django would otherwise
+# refuse ORM calls from the test itself (seeding users, reading codes).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous for a loaded two-core CI machine; a page that is really broken fails well before.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+# Screenshots of the journeys land here (the system's temporary directory by default).
+SCREENSHOT_DIR = Path(os.environ.get("PORTAL_SCREENSHOT_DIR", tempfile.gettempdir()))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:
+    """A fresh browser context (no cookies) opening pages on the live server."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Errors the page logs to the console (a Content-Security-Policy violation among them)."""
+    errors: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep)
+    return errors
+
+
+@pytest.fixture
+def demo_users(transactional_db) -> dict[str, User]:
+    """The demo users (one per role, shared password, TOTP on), in the test database."""
+    # Demo data is refused where DEBUG is off; the test database is a development copy.
+    with override_settings(DEBUG=True):
+        users = seed_demo_users()
+    return {user.email: user for user in users}
+
+
+def fresh_totp_code(user: User) -> str:
+    """The user's current code, waiting for the next 30-second step when this one is ending.
+
+    allauth accepts the current step only, so a code read at second 29 could expire before
+    the form is sent.
+    """
+    remaining = 30 - time.time() % 30
+    if remaining < 5:
+        time.sleep(remaining + 0.5)
+    return current_totp_code(user)
