@@ -32,7 +32,6 @@ help:
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
 
 $(PY_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[dev]'
