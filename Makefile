@@ -57,9 +57,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Every step runs even when an earlier one fails, so that one run shows every problem; the
+# target fails if any step failed and names them at the end.
+test: setup
+	@failed=""; \
+	step() { echo "+ $$*"; "$$@" || failed="$$failed\n  $$*"; }; \
+	step $(BIN)/ruff check .; \
+	step $(BIN)/ruff format --check .; \
+	step $(BIN)/mypy; \
+	step env DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run; \
+	step $(BIN)/pytest $(PYTEST_ARGS); \
+	if [ -n "$$failed" ]; then printf 'make test: these steps failed:%b\n' "$$failed"; exit 1; fi
 
 # The worker and beat need a broker: without REDIS_URL tasks already run inside the web
 # process. DEBUG defaults to true here, as for `make run`; set DEBUG=false and SECRET_KEY to
