@@ -1,3 +1,210 @@
-from django.urls import URLPattern
+"""Staff pages: researchers and authorized users with their verdict, and one person's record.
 
-urlpatterns: list[URLPattern] = []
+Program admins, auditors, the PRAB chair and biobank staff may look; anyone else gets 404.
+Only program admins see the bypass form. The list computes every row's status with one
+batch (`access_statuses_for`), so a page costs the same number of queries whatever its size.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.errors import DomainError
+from portal.models import RequirementBypass, RosterEntry, User
+from portal.onboarding.bypass import requirement_bypass_grant, requirement_bypass_revoke
+from portal.onboarding.eligibility import REQUIREMENT_LABELS, AccessStatus, Requirement, State
+from portal.onboarding.forms_roster import BypassGrantForm
+from portal.onboarding.selectors import access_status_for, access_statuses_for, program_today
+from portal.roles import Role
+
+PEOPLE_PER_PAGE = 50
+VIEWER_ROLES = (Role.PROGRAM_ADMIN, Role.AUDITOR, Role.PRAB_CHAIR, Role.BIOBANK_STAFF)
+ONBOARDING_ROLES = (Role.RESEARCHER, Role.AUTHORIZED_USER)
+STATE_LABELS = {
+    State.COMPLETE: "Complete",
+    State.EXPIRING_SOON: "Expiring soon",
+    State.EXPIRED: "Expired",
+    State.INCOMPLETE: "Incomplete",
+    State.BYPASSED: "Bypassed",
+}
+
+
+def _viewer(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_role(*VIEWER_ROLES):
+        raise Http404("No such page.")
+    return user
+
+
+def _admin(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_role(Role.PROGRAM_ADMIN):
+        raise Http404("No such page.")
+    return user
+
+
+def onboarding_people() -> QuerySet[User]:
+    """Researchers and authorized biospecimen users, by name."""
+    member = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=ONBOARDING_ROLES
+    )
+    return User.objects.filter(Exists(member)).order_by("full_name", "email", "pk")
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    person: User
+    status: AccessStatus
+    roles: list[str]
+
+    @property
+    def failing(self) -> list[str]:
+        return [r.label for r in self.status.requirements if not r.holds]
+
+
+@login_required
+@require_GET
+def people_list(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    query = request.GET.get("q", "").strip()
+    people = onboarding_people().prefetch_related("groups")
+    if query:
+        people = people.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+    paginator = Paginator(people, PEOPLE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    persons = list(page.object_list)
+    statuses = access_statuses_for([p.pk for p in persons])
+    role_labels = dict(Role.choices)
+    rows = [
+        PersonRow(
+            person=p,
+            status=statuses[p.pk],
+            roles=[role_labels[g.name] for g in p.groups.all() if g.name in ONBOARDING_ROLES],
+        )
+        for p in persons
+    ]
+    return render(
+        request,
+        "onboarding/staff/people.html",
+        {
+            "query": query,
+            "page": page,
+            "rows": rows,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class BypassRow:
+    bypass: RequirementBypass
+    label: str
+    active: bool
+
+
+def _record_context(
+    request: HttpRequest, person: User, *, form: BypassGrantForm | None = None
+) -> dict[str, object]:
+    today = program_today()
+    status = access_status_for(person, today=today)
+    bypasses = [
+        BypassRow(
+            bypass=b,
+            label=REQUIREMENT_LABELS.get(b.requirement, b.requirement),
+            active=b.revoked_at is None and (b.expires_on is None or b.expires_on >= today),
+        )
+        for b in RequirementBypass.objects.filter(user=person).select_related("granted_by")
+    ]
+    emails = list(
+        EmailAddress.objects.filter(user=person)
+        .order_by("-primary", "email")
+        .values("email", "verified")
+    )
+    verified = [e["email"].lower() for e in emails if e["verified"]]
+    roster_entries = list(
+        RosterEntry.objects.filter(roster__is_current=True, email__in=verified).order_by(
+            "-access_expires_on"
+        )
+    )
+    is_admin = request.user.has_role(Role.PROGRAM_ADMIN)  # type: ignore[union-attr]
+    return {
+        "person": person,
+        "today": today,
+        "status": status,
+        "requirements": [
+            {"status": r, "state_label": STATE_LABELS[r.state]} for r in status.requirements
+        ],
+        "bypasses": bypasses,
+        "emails": emails,
+        "roster_entries": roster_entries,
+        "can_bypass": is_admin,
+        "form": form or (BypassGrantForm() if is_admin else None),
+    }
+
+
+@login_required
+@require_GET
+def person_record(request: HttpRequest, pk: int) -> HttpResponse:
+    _viewer(request)
+    person = get_object_or_404(onboarding_people(), pk=pk)
+    return render(request, "onboarding/staff/person.html", _record_context(request, person))
+
+
+@login_required
+@require_POST
+def person_bypass_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _admin(request)
+    person = get_object_or_404(onboarding_people(), pk=pk)
+    form = BypassGrantForm(request.POST)
+    if form.is_valid():
+        try:
+            requirement_bypass_grant(
+                user=person,
+                requirement=form.cleaned_data["requirement"],
+                reason=form.cleaned_data["reason"],
+                expires_on=form.cleaned_data["expires_on"],
+                actor=actor,
+            )
+        except DomainError as refused:
+            form.add_error(None, refused.message)
+        else:
+            label = REQUIREMENT_LABELS[Requirement(form.cleaned_data["requirement"])]
+            messages.success(request, f"{label} is waived for {person}. The reason is recorded.")
+            return redirect("access-person", pk=person.pk)
+    context = _record_context(request, person, form=form)
+    return render(request, "onboarding/staff/person.html", context, status=400)
+
+
+@login_required
+@require_POST
+def person_bypass_revoke(request: HttpRequest, pk: int, bypass_pk: int) -> HttpResponse:
+    actor = _admin(request)
+    person = get_object_or_404(onboarding_people(), pk=pk)
+    bypass = get_object_or_404(RequirementBypass, pk=bypass_pk, user=person)
+    try:
+        requirement_bypass_revoke(bypass=bypass, actor=actor)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "The bypass is revoked; the requirement counts again from now.")
+    return redirect("access-person", pk=person.pk)
+
+
+urlpatterns: list[URLPattern] = [
+    path("people/", people_list, name="access-people"),
+    path("people/<int:pk>/", person_record, name="access-person"),
+    path("people/<int:pk>/bypasses/", person_bypass_grant, name="access-person-bypass-grant"),
+    path(
+        "people/<int:pk>/bypasses/<int:bypass_pk>/revoke/",
+        person_bypass_revoke,
+        name="access-person-bypass-revoke",
+    ),
+]
