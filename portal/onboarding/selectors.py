@@ -5,7 +5,7 @@ batch size, so the daily job scales to 100,000 researchers by batching.
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -36,7 +36,7 @@ def program_today() -> date:
     return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
-def program_date(moment) -> date:  # type: ignore[no-untyped-def]
+def program_date(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
