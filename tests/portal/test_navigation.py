@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from portal.navigation import ROLE_DASHBOARDS
 from portal.roles import Role
+from tests.onboarding.factories import make_eligible
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +68,21 @@ DASHBOARD_PANELS: dict[str, tuple[str, list[str]]] = {
 }
 
 # Queries for one dashboard page: session, user, the user's roles, the unread count, and the
-# session save (savepoint, update, release: sessions are saved on every request); staff
-# roles add the two-factor check (RequireTwoFactorMiddleware).
-DASHBOARD_QUERIES = {"researcher": 7, "authorized_user": 7}
+# session save (savepoint, update, release: sessions are saved on every request). Staff
+# roles add the two-factor check (RequireTwoFactorMiddleware). Researchers and team members
+# instead add their access status (nine reads, policy 2.1) and the access banner (one).
+DASHBOARD_QUERIES = {"researcher": 17, "authorized_user": 17}
 STAFF_DASHBOARD_QUERIES = 8
+
+
+def sign_in_as(client, request, fixture: str):
+    """Sign in the fixture's user; researchers and team members have met every access
+    requirement, or their dashboard would send them to the requirements page."""
+    user = request.getfixturevalue(fixture)
+    if user.has_role(Role.RESEARCHER, Role.AUTHORIZED_USER):
+        make_eligible(user)
+    client.force_login(user)
+    return user
 
 
 def nav_dashboard_slugs(html: str) -> list[str]:
@@ -90,8 +102,7 @@ def test_every_role_has_a_dashboard():
 
 @pytest.mark.parametrize("fixture", ROLE_FIXTURES)
 def test_each_role_sees_exactly_its_own_dashboard_links(client, request, fixture):
-    user = request.getfixturevalue(fixture)
-    client.force_login(user)
+    sign_in_as(client, request, fixture)
     response = client.get(reverse("role-dashboard", args=[ROLE_FIXTURES[fixture][-1]]))
     assert response.status_code == 200
     assert nav_dashboard_slugs(response.content.decode()) == [
@@ -101,9 +112,8 @@ def test_each_role_sees_exactly_its_own_dashboard_links(client, request, fixture
 
 @pytest.mark.parametrize("fixture", DASHBOARD_PANELS)
 def test_each_role_sees_its_own_dashboard_with_empty_panels(client, request, fixture):
-    user = request.getfixturevalue(fixture)
     role, panels = DASHBOARD_PANELS[fixture]
-    client.force_login(user)
+    sign_in_as(client, request, fixture)
     response = client.get(reverse("role-dashboard", args=[role]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -114,7 +124,7 @@ def test_each_role_sees_its_own_dashboard_with_empty_panels(client, request, fix
 
 
 def test_researcher_dashboard_says_what_will_appear_in_each_panel(client, researcher):
-    client.force_login(researcher)
+    client.force_login(make_eligible(researcher))
     html = client.get(reverse("role-dashboard", args=[Role.RESEARCHER.value])).content.decode()
     assert (
         "Your Controlled Tier check, consents, Code of Conduct signature and annual profile "
@@ -125,8 +135,7 @@ def test_researcher_dashboard_says_what_will_appear_in_each_panel(client, resear
 
 @pytest.mark.parametrize("fixture", ROLE_FIXTURES)
 def test_no_role_can_open_another_roles_dashboard(client, request, fixture):
-    user = request.getfixturevalue(fixture)
-    client.force_login(user)
+    sign_in_as(client, request, fixture)
     others = [r for r in Role if r not in ROLE_FIXTURES[fixture]]
     assert others
     for role in others:
@@ -153,7 +162,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_a_role_dashboard(client):
 
 
 def test_researcher_lands_on_their_dashboard(client, researcher):
-    client.force_login(researcher)
+    client.force_login(make_eligible(researcher))
     response = client.get(reverse("dashboard"), follow=True)
     assert response.redirect_chain == [(reverse("role-dashboard", args=["researcher"]), 302)]
     assert b"Researcher dashboard" in response.content
@@ -195,7 +204,7 @@ def test_current_dashboard_is_marked_in_the_navigation(client, prab_chair):
 
 @pytest.mark.parametrize("fixture", ROLE_FIXTURES)
 def test_admin_link_is_shown_only_to_program_admins(client, request, fixture):
-    client.force_login(request.getfixturevalue(fixture))
+    sign_in_as(client, request, fixture)
     html = client.get(reverse("role-dashboard", args=[ROLE_FIXTURES[fixture][-1]])).content
     shown = f'href="{reverse("admin:index")}"'.encode() in html
     assert shown is (fixture == "program_admin")
@@ -208,7 +217,7 @@ def test_admin_link_is_shown_to_superusers(client, user_factory):
 
 
 def test_account_menu_offers_settings_two_factor_and_sign_out_by_post(client, researcher):
-    client.force_login(researcher)
+    client.force_login(make_eligible(researcher))
     html = client.get(reverse("role-dashboard", args=["researcher"])).content.decode()
     assert f'href="{reverse("account_email")}"' in html
     assert f'href="{reverse("mfa_index")}"' in html
@@ -229,8 +238,7 @@ def test_anonymous_navigation_offers_sign_in_and_sign_up_only(client):
 
 @pytest.mark.parametrize("fixture", ROLE_FIXTURES)
 def test_dashboard_query_count_is_pinned(client, request, fixture, django_assert_num_queries):
-    user = request.getfixturevalue(fixture)
-    client.force_login(user)
+    sign_in_as(client, request, fixture)
     url = reverse("role-dashboard", args=[ROLE_FIXTURES[fixture][-1]])
     with django_assert_num_queries(DASHBOARD_QUERIES.get(fixture, STAFF_DASHBOARD_QUERIES)):
         assert client.get(url).status_code == 200

@@ -11,9 +11,10 @@ from portal.models import Notification
 pytestmark = pytest.mark.django_db
 
 # Session, user, the user's roles (navigation), the unread count (navigation badge), the
-# page's count and rows, and the session save (savepoint, update, release). The same
-# number for 3 notifications and for 60: nothing is queried per row.
-NOTIFICATION_PAGE_QUERIES = 9
+# researcher's access banner, the page's count and rows, and the session save (savepoint,
+# update, release). The same number for 3 notifications and for 60: nothing is queried
+# per row.
+NOTIFICATION_PAGE_QUERIES = 10
 
 
 def make_notifications(user, count: int, **fields) -> list[Notification]:
