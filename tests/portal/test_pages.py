@@ -158,6 +158,28 @@ def test_account_settings_pages_render_inside_the_portal(client, researcher, url
     assert_csp_clean(html)
 
 
+@pytest.mark.parametrize(
+    "url_name",
+    ["mfa_deactivate_totp", "mfa_generate_recovery_codes", "mfa_reauthenticate", "account_logout"],
+)
+def test_sensitive_account_pages_render_inside_the_portal(client, researcher, url_name):
+    sign_in(client, researcher, reauthenticate=True)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_inside_base_page(html)
+    assert_csp_clean(html)
+    assert re.search(r'<button type="submit"\s+class="btn btn-', html)
+
+
+def test_invalid_email_confirmation_link_renders_inside_the_portal(client):
+    response = client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_inside_base_page(html)
+    assert_csp_clean(html)
+
+
 def test_account_settings_pages_have_a_settings_menu(client, researcher):
     client.force_login(researcher)
     html = client.get(reverse("mfa_index")).content.decode()
