@@ -252,9 +252,7 @@ def test_saving_the_profile_page_updates_the_profile_and_says_so(client, researc
     assert len(_events("profile.update")) == 1
 
 
-def test_a_bad_orcid_on_the_profile_page_shows_why_and_keeps_everything_typed(
-    client, researcher
-):
+def test_a_bad_orcid_on_the_profile_page_shows_why_and_keeps_everything_typed(client, researcher):
     client.force_login(researcher)
 
     response = client.post(

@@ -1,7 +1,7 @@
 """The annual profile review (policy 2.1): confirm the whole profile as it is, or update it
 and confirm; every confirmation is kept with a snapshot of what was confirmed."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -140,14 +140,13 @@ def test_a_confirmed_review_completes_the_profile_review_requirement_for_a_year(
     ResearcherProfileFactory(user=researcher)
     with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=CHICAGO), tick=False):
         assert (
-            access_status_for(researcher).get(Requirement.PROFILE_REVIEW).state
-            == State.INCOMPLETE
+            access_status_for(researcher).get(Requirement.PROFILE_REVIEW).state == State.INCOMPLETE
         )
         profile_review_confirm(user=researcher, actor=researcher)
         requirement = access_status_for(researcher).get(Requirement.PROFILE_REVIEW)
 
     assert requirement.state == State.COMPLETE
-    assert requirement.expires_on == datetime(2027, 3, 2).date()
+    assert requirement.expires_on == date(2027, 3, 2)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -185,9 +184,7 @@ def test_the_review_page_shows_contact_affiliations_conflicts_and_purposes(clien
     assert f"{reverse('access-profile')}?next={REVIEW_URL}" in content
 
 
-def test_confirming_on_the_page_stores_the_review_and_goes_to_the_requirements(
-    client, researcher
-):
+def test_confirming_on_the_page_stores_the_review_and_goes_to_the_requirements(client, researcher):
     ResearcherProfileFactory(user=researcher)
     client.force_login(researcher)
 

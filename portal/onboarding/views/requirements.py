@@ -1,3 +1,304 @@
-from django.urls import URLPattern
+"""The requirements page: each researcher's home until they are eligible (policy 2.1).
 
-urlpatterns: list[URLPattern] = []
+It lists every requirement with its state, when it was last done and when it is next due,
+and gives one next step: the first requirement that does not hold, with a button to the page
+that fixes it. `redirect_unless_eligible` sends a researcher whose access is not current
+from their dashboard to this page.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET
+
+from portal.models import Consent, RosterImport, User
+from portal.onboarding.context_processors import (
+    ONBOARDING_ROLES,
+    lapse_day,
+    remember_access_status,
+    url_or_path,
+)
+from portal.onboarding.eligibility import (
+    AccessStatus,
+    Requirement,
+    RequirementStatus,
+    State,
+)
+from portal.onboarding.selectors import access_status_for, program_date, program_today
+
+STATE_LABELS: dict[State, str] = {
+    State.COMPLETE: "Complete",
+    State.EXPIRING_SOON: "Expiring soon",
+    State.EXPIRED: "Expired",
+    State.INCOMPLETE: "Incomplete",
+    State.BYPASSED: "Bypassed",
+}
+# Bootstrap badge classes; the badge always carries the state in words too.
+STATE_BADGES: dict[State, str] = {
+    State.COMPLETE: "text-bg-success",
+    State.EXPIRING_SOON: "text-bg-warning",
+    State.EXPIRED: "text-bg-danger",
+    State.INCOMPLETE: "text-bg-secondary",
+    State.BYPASSED: "text-bg-info",
+}
+# Requirements that, once done, hold until withdrawn rather than for a year.
+_LASTING = {
+    Requirement.CONSENT_PUBLIC_DISPLAY,
+    Requirement.CONSENT_VIOLATION_RELEASE,
+    Requirement.TWO_FACTOR,
+}
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    status: RequirementStatus
+    last_done: date | None
+    last_done_text: str
+    due_text: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.status.state]
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES[self.status.state]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    requirement: Requirement | None
+    title: str
+    explanation: str
+    url: str
+    button: str
+
+
+def _last_done(user: User, status: AccessStatus) -> dict[Requirement, tuple[date | None, str]]:
+    """When each requirement was last done, with a word on what that date is (3 queries)."""
+    done: dict[Requirement, tuple[date | None, str]] = {}
+    for kind, given_at in (
+        Consent.objects.filter(user=user, withdrawn_at__isnull=True)
+        .values("kind")
+        .annotate(latest=Max("given_at"))
+        .values_list("kind", "latest")
+    ):
+        done[Requirement(f"consent_{kind}")] = (program_date(given_at), "Given")
+    totp_since = (
+        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if totp_since is not None:
+        done[Requirement.TWO_FACTOR] = (program_date(totp_since), "Turned on")
+    roster_imported_at = (
+        RosterImport.objects.filter(is_current=True).values_list("imported_at", flat=True).first()
+    )
+    if roster_imported_at is not None and status.get(Requirement.CONTROLLED_TIER).expires_on:
+        done[Requirement.CONTROLLED_TIER] = (
+            program_date(roster_imported_at),
+            "Listed on the roster imported",
+        )
+    for r in status.requirements:
+        if r.last_done is not None and r.requirement not in done:
+            verb = "Signed" if r.requirement == Requirement.CODE_OF_CONDUCT else "Confirmed"
+            done[r.requirement] = (r.last_done, verb)
+    return done
+
+
+def _due_text(r: RequirementStatus, today: date) -> str:
+    if r.state == State.BYPASSED:
+        return "Waived by a program admin"
+    if r.state == State.INCOMPLETE:
+        return "Now"
+    if r.state == State.EXPIRED:
+        if r.expires_on is None:
+            return "Now"
+        return f"Now: it expired on {lapse_day(r.expires_on):%-d %B %Y}"
+    if r.expires_on is None:
+        return "No renewal needed" if r.requirement in _LASTING else "—"
+    lapse = lapse_day(r.expires_on)
+    days = (lapse - today).days
+    return f"Before {lapse:%-d %B %Y} ({days} day{'s' if days != 1 else ''} left)"
+
+
+def requirement_rows(user: User, status: AccessStatus) -> list[RequirementRow]:
+    today = program_today()
+    done = _last_done(user, status)
+    rows = []
+    for r in status.requirements:
+        day, verb = done.get(r.requirement, (None, ""))
+        rows.append(
+            RequirementRow(
+                status=r,
+                last_done=day,
+                last_done_text=f"{verb} {day:%-d %B %Y}" if day else "Not yet",
+                due_text=_due_text(r, today),
+            )
+        )
+    return rows
+
+
+def _step_for(r: RequirementStatus, user: User) -> NextStep:
+    renewing = r.state in (State.EXPIRED, State.EXPIRING_SOON)
+    lapse = f"{lapse_day(r.expires_on):%-d %B %Y}" if r.expires_on else ""
+    match r.requirement:
+        case Requirement.CONTROLLED_TIER:
+            if renewing:
+                explanation = (
+                    f"The Researcher Workbench roster says your Controlled Tier authorization "
+                    f"{'expired' if r.state == State.EXPIRED else 'expires'} on {lapse}. "
+                    "Renew it in the Researcher Workbench; the portal picks up the renewal "
+                    "at the next nightly roster import."
+                )
+            else:
+                explanation = (
+                    "Controlled Tier authorization is checked against the roster of the "
+                    "Researcher Workbench, imported every night; it cannot be self-reported. "
+                    "The roster must list your Workbench account under one of your verified "
+                    f"email addresses here: your sign-in address is {user.email}. If your "
+                    "Workbench account uses another address, add and verify that address "
+                    "here. If you are not yet authorized, apply for Controlled Tier access in "
+                    "the Researcher Workbench."
+                )
+            return NextStep(
+                r.requirement,
+                "Renew your Controlled Tier authorization"
+                if renewing
+                else "Get listed as an authorized Controlled Tier user",
+                explanation,
+                reverse("account_email"),
+                "Check your email addresses",
+            )
+        case Requirement.CONSENT_PUBLIC_DISPLAY | Requirement.CONSENT_VIOLATION_RELEASE:
+            return NextStep(
+                r.requirement,
+                "Give your consents",
+                "Two consents are required: to the public display of your name, affiliation "
+                "and plain-language project descriptions, and to the public release of your "
+                "name and institution if you are found in violation of program policy.",
+                url_or_path("access-consents", "/access/consents/"),
+                "Go to the consents",
+            )
+        case Requirement.CODE_OF_CONDUCT:
+            if r.state == State.EXPIRING_SOON:
+                explanation = (
+                    f"Your signature expires on {lapse}. Read the current version and sign it "
+                    "again to keep your access."
+                )
+            elif r.state == State.EXPIRED:
+                explanation = r.note or (
+                    f"Your signature expired on {lapse}. Read the current version and sign it "
+                    "again."
+                )
+            else:
+                explanation = (
+                    "Read the whole Biospecimen Access Code of Conduct, initial each statement "
+                    "that asks for it, and sign with your full name and password."
+                )
+            return NextStep(
+                r.requirement,
+                "Sign the Code of Conduct again"
+                if renewing
+                else "Sign the Biospecimen Access Code of Conduct",
+                explanation,
+                url_or_path("access-code-of-conduct", "/access/code-of-conduct/"),
+                "Go to the Code of Conduct",
+            )
+        case Requirement.PROFILE_REVIEW:
+            explanation = (
+                "Check your contact information, affiliations, conflicts of interest and "
+                "research purposes, update anything that has changed, and confirm."
+            )
+            if renewing:
+                verb = "expired" if r.state == State.EXPIRED else "expires"
+                explanation = f"Your annual profile review {verb} on {lapse}. {explanation}"
+            return NextStep(
+                r.requirement,
+                "Review and confirm your profile",
+                explanation,
+                reverse("access-profile-review"),
+                "Review your profile",
+            )
+        case _:
+            return NextStep(
+                r.requirement,
+                "Turn on two-factor authentication",
+                "Set up an authenticator app on your phone; you will enter a code from it "
+                "each time you sign in.",
+                reverse("mfa_activate_totp"),
+                "Set up two-factor authentication",
+            )
+
+
+def next_step(status: AccessStatus, user: User) -> NextStep:
+    """The one thing to do now: the first requirement that does not hold, else the first
+    that is about to expire, else go on to the dashboard."""
+    for r in status.requirements:
+        if not r.holds:
+            return _step_for(r, user)
+    soon = [r for r in status.requirements if r.state == State.EXPIRING_SOON]
+    if soon:
+        return _step_for(min(soon, key=lambda r: r.expires_on or date.max), user)
+    return NextStep(
+        None,
+        "You are eligible",
+        "Every requirement is met: you may apply for biospecimens, be named on a team and "
+        "receive specimens.",
+        reverse("dashboard"),
+        "Go to your dashboard",
+    )
+
+
+@login_required
+@require_GET
+def requirements(request: HttpRequest) -> HttpResponse:
+    """Every requirement with its state, when it was last done and next due, and one next
+    step."""
+    user: User = request.user  # type: ignore[assignment]
+    status = access_status_for(user)
+    remember_access_status(request, status)
+    return render(
+        request,
+        "onboarding/requirements.html",
+        {
+            "status": status,
+            "rows": requirement_rows(user, status),
+            "next_step": next_step(status, user),
+        },
+    )
+
+
+def redirect_unless_eligible(request: HttpRequest, role: str) -> HttpResponse | None:
+    """Send a researcher or team member whose access is not current from their dashboard
+    to the requirements page, saying why; None when they may stay."""
+    if role not in ONBOARDING_ROLES:
+        return None
+    status = access_status_for(request.user)  # type: ignore[arg-type]
+    if status.eligible:
+        return None
+    lapsed = [r.label for r in status.requirements if r.state == State.EXPIRED]
+    if lapsed:
+        messages.warning(
+            request,
+            "Your access has lapsed: renew the requirements below to use your dashboard again "
+            f"(expired: {', '.join(lapsed)}).",
+        )
+    else:
+        messages.info(
+            request,
+            "Complete the requirements below to use your dashboard; your next step is shown first.",
+        )
+    return redirect("access-requirements")
+
+
+urlpatterns: list[URLPattern] = [
+    path("", requirements, name="access-requirements"),
+]

@@ -1,0 +1,535 @@
+"""The requirements page (/access/), the expiry banner on every page, and the dashboard
+that sends a researcher whose access is not current back to renew (policy 2.1)."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.urls import reverse
+
+from portal.models import (
+    CodeOfConductSignature,
+    Consent,
+    EligibilitySnapshot,
+    ProfileReview,
+    ResearcherProfile,
+    RosterEntry,
+)
+from portal.onboarding.context_processors import (
+    EXPIRING_REQUIREMENTS,
+    access_banner,
+    expiring_access_status,
+    remember_access_status,
+)
+from portal.onboarding.eligibility import Requirement
+from portal.onboarding.selectors import access_status_for
+from portal.roles import Role
+from tests.onboarding.factories import (
+    CodeOfConductSignatureFactory,
+    RequirementBypassFactory,
+    RosterEntryFactory,
+    make_eligible,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACCESS_URL = "/access/"
+CHICAGO = ZoneInfo("America/Chicago")
+# Signed on 3 March 2026: the signature holds through 2 March 2027 and expires on 3 March 2027.
+SIGNED_ON = date(2026, 3, 3)
+EXPIRES_ON = date(2027, 3, 3)
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=CHICAGO)
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each requirement's table row, by requirement."""
+    return {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<tr data-requirement="([a-z_]+)".*?</tr>', html, re.DOTALL)
+    }
+
+
+def _state(row: str) -> str:
+    return re.search(r'data-state="([a-z_]+)"', row).group(1)
+
+
+def _badge(row: str) -> str:
+    return re.search(r'<span class="badge [^"]+">([^<]+)</span>', row).group(1)
+
+
+def _next_steps(html: str) -> list[str]:
+    return re.findall(r'data-next-step="([a-z_]+)"', html)
+
+
+def _next_step_button(html: str) -> str:
+    section = html[html.index("data-next-step=") :]
+    return re.search(r'<a class="btn btn-primary" href="([^"]+)"', section).group(1)
+
+
+def _get(client, user, url=ACCESS_URL):
+    client.force_login(user)
+    return client.get(url)
+
+
+# --- every requirement, its state, last done and next due ----------------------------------
+
+
+def test_a_new_researcher_sees_every_requirement_with_state_last_done_and_next_due(
+    client, researcher
+):
+    response = _get(client, researcher)
+
+    assert response.status_code == 200
+    assert response.resolver_match.url_name == "access-requirements"
+    html = response.content.decode()
+    rows = _rows(html)
+    assert list(rows) == [r.value for r in Requirement]
+    for requirement in Requirement:
+        row = rows[requirement]
+        if requirement == Requirement.TWO_FACTOR:
+            assert _state(row) == "complete"
+            assert _badge(row) == "Complete"
+            assert "Turned on" in row
+            assert "No renewal needed" in row
+        else:
+            assert _state(row) == "incomplete"
+            assert _badge(row) == "Incomplete"
+            assert "Not yet" in row
+            assert "<td>Now</td>" in row
+    assert 'data-verdict="not-eligible"' in html
+
+
+def test_an_eligible_researcher_sees_when_each_requirement_was_done_and_is_next_due(
+    client, researcher
+):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(SIGNED_ON + timedelta(days=10)), tick=False):
+        response = _get(client, researcher)
+
+    html = response.content.decode()
+    rows = _rows(html)
+    assert {_state(row) for row in rows.values()} == {"complete"}
+    assert "Signed 3 March 2026" in rows[Requirement.CODE_OF_CONDUCT]
+    assert "Before 3 March 2027 (355 days left)" in rows[Requirement.CODE_OF_CONDUCT]
+    assert "Confirmed 3 March 2026" in rows[Requirement.PROFILE_REVIEW]
+    assert "Before 3 March 2027" in rows[Requirement.PROFILE_REVIEW]
+    assert "Given 3 March 2026" in rows[Requirement.CONSENT_PUBLIC_DISPLAY]
+    assert "No renewal needed" in rows[Requirement.CONSENT_VIOLATION_RELEASE]
+    assert "Listed on the roster imported" in rows[Requirement.CONTROLLED_TIER]
+    assert "Before 4 March 2027" in rows[Requirement.CONTROLLED_TIER]
+    assert 'data-verdict="eligible"' in html
+    assert _next_steps(html) == ["none"]
+    assert _next_step_button(html) == reverse("dashboard")
+
+
+def test_a_requirement_within_30_days_of_expiry_shows_as_expiring_soon(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=10)), tick=False):
+        response = _get(client, researcher)
+
+    html = response.content.decode()
+    row = _rows(html)[Requirement.CODE_OF_CONDUCT]
+    assert _state(row) == "expiring_soon"
+    assert _badge(row) == "Expiring soon"
+    assert "Before 3 March 2027 (10 days left)" in row
+    assert _next_steps(html) == ["code_of_conduct"]
+    assert "Your signature expires on 3 March 2027" in html
+
+
+def test_an_expired_requirement_shows_when_it_expired(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON), tick=False):
+        response = _get(client, researcher)
+
+    html = response.content.decode()
+    row = _rows(html)[Requirement.CODE_OF_CONDUCT]
+    assert _state(row) == "expired"
+    assert _badge(row) == "Expired"
+    assert "Now: it expired on 3 March 2027" in row
+    assert "Signed 3 March 2026" in row
+    assert _next_steps(html) == ["code_of_conduct"]
+
+
+def test_a_bypassed_requirement_shows_as_bypassed_and_does_not_block(client, researcher):
+    make_eligible(researcher)
+    RosterEntry.objects.all().delete()
+    RequirementBypassFactory(user=researcher, requirement=Requirement.CONTROLLED_TIER)
+
+    html = _get(client, researcher).content.decode()
+
+    row = _rows(html)[Requirement.CONTROLLED_TIER]
+    assert _state(row) == "bypassed"
+    assert _badge(row) == "Bypassed"
+    assert "Waived by a program admin" in row
+    assert 'data-verdict="eligible"' in html
+
+
+# --- one next step ------------------------------------------------------------------------
+
+
+def test_a_new_researcher_gets_exactly_one_next_step_the_controlled_tier_check(client, researcher):
+    html = _get(client, researcher).content.decode()
+
+    assert _next_steps(html) == ["controlled_tier"]
+    assert html.count("Your next step") == 1
+    assert "cannot be self-reported" in html
+    assert researcher.email in html
+    assert _next_step_button(html) == reverse("account_email")
+
+
+def _without(user, requirement: Requirement) -> None:
+    if requirement in (Requirement.CONSENT_PUBLIC_DISPLAY, Requirement.CONSENT_VIOLATION_RELEASE):
+        Consent.objects.filter(user=user).delete()
+    elif requirement == Requirement.CODE_OF_CONDUCT:
+        CodeOfConductSignature.objects.filter(user=user).delete()
+    elif requirement == Requirement.PROFILE_REVIEW:
+        ProfileReview.objects.filter(user=user).delete()
+    elif requirement == Requirement.TWO_FACTOR:
+        Authenticator.objects.filter(user=user).delete()
+
+
+@pytest.mark.parametrize(
+    ("missing", "step", "url"),
+    [
+        (Requirement.CONSENT_PUBLIC_DISPLAY, "consent_public_display", "/access/consents/"),
+        (Requirement.CODE_OF_CONDUCT, "code_of_conduct", "/access/code-of-conduct/"),
+        (Requirement.PROFILE_REVIEW, "profile_review", "/access/profile/review/"),
+        (Requirement.TWO_FACTOR, "two_factor", "/accounts/2fa/totp/activate/"),
+    ],
+)
+def test_the_next_step_is_the_first_requirement_not_met_with_a_button_to_fix_it(
+    client, researcher, missing, step, url
+):
+    make_eligible(researcher)
+    _without(researcher, missing)
+
+    html = _get(client, researcher).content.decode()
+
+    assert _next_steps(html) == [step]
+    assert _next_step_button(html) == url
+    assert url == (reverse("mfa_activate_totp") if step == "two_factor" else url)
+
+
+def test_an_incomplete_profile_makes_the_review_the_next_step_even_after_confirming(
+    client, researcher
+):
+    make_eligible(researcher)
+    ResearcherProfile.objects.filter(user=researcher).update(research_purposes="")
+
+    html = _get(client, researcher).content.decode()
+
+    assert _state(_rows(html)[Requirement.PROFILE_REVIEW]) == "incomplete"
+    assert _next_steps(html) == ["profile_review"]
+
+
+def test_a_signature_under_an_old_name_asks_to_sign_again(client, researcher):
+    make_eligible(researcher)
+    researcher.full_name = "A Completely Different Name"
+    researcher.save(update_fields=["full_name"])
+
+    html = _get(client, researcher).content.decode()
+
+    assert _next_steps(html) == ["code_of_conduct"]
+    assert "sign again under your current name" in html
+
+
+# --- the banner ---------------------------------------------------------------------------
+
+
+def _banner(html: str) -> str:
+    start = html.find("data-access-banner")
+    if start == -1:
+        return ""
+    return html[start : html.index("</div>", start)]
+
+
+def test_the_banner_appears_30_days_before_an_expiry(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=30)), tick=False):
+        banner = _banner(_get(client, researcher, reverse("notifications")).content.decode())
+
+    assert "Your Code of Conduct signature expires on 3 March 2027" in banner
+    assert 'href="/access/code-of-conduct/">renew now</a>' in banner
+    assert "Your annual profile review expires on 3 March 2027" in banner
+    assert "Controlled Tier" not in banner  # that one expires a day later
+
+
+def test_the_banner_does_not_appear_31_days_before_an_expiry(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=31)), tick=False):
+        html = _get(client, researcher, reverse("notifications")).content.decode()
+
+    assert _banner(html) == ""
+
+
+def test_the_banner_holds_across_the_program_day_not_the_utc_day(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    # 23:30 in Chicago on the 31st day before is already the next day in UTC.
+    late = datetime.combine(EXPIRES_ON - timedelta(days=31), time(23, 30), tzinfo=CHICAGO)
+    with time_machine.travel(late, tick=False):
+        html = _get(client, researcher, reverse("notifications")).content.decode()
+
+    assert _banner(html) == ""
+
+
+def test_the_banner_shows_on_every_page_including_the_requirements_page(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False):
+        client.force_login(researcher)
+        pages = [ACCESS_URL, reverse("access-profile"), reverse("notifications")]
+        banners = [_banner(client.get(url).content.decode()) for url in pages]
+
+    for banner in banners:
+        assert "Your Code of Conduct signature expires on 3 March 2027" in banner
+
+
+def test_the_banner_says_when_a_requirement_has_expired(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    CodeOfConductSignatureFactory(user=researcher, signed_at=noon(date(2026, 12, 1)))
+    with time_machine.travel(noon(EXPIRES_ON + timedelta(days=1)), tick=False):
+        banner = _banner(_get(client, researcher, reverse("notifications")).content.decode())
+
+    assert "Your annual profile review expired on 3 March 2027" in banner
+    assert "to regain access" in banner
+    assert "Code of Conduct" not in banner
+
+
+def test_no_banner_for_a_user_who_does_not_onboard(client, prab_member):
+    make_eligible(prab_member, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False):
+        html = _get(client, prab_member, reverse("notifications")).content.decode()
+
+    assert _banner(html) == ""
+
+
+def test_no_banner_for_a_researcher_with_nothing_expiring(client, researcher):
+    make_eligible(researcher)
+
+    assert _banner(_get(client, researcher, reverse("notifications")).content.decode()) == ""
+
+
+# --- sent to renew --------------------------------------------------------------------------
+
+
+def test_a_researcher_who_is_not_eligible_is_sent_from_the_dashboard_to_the_requirements(
+    client, researcher
+):
+    client.force_login(researcher)
+
+    response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER]))
+
+    assert response.status_code == 302
+    assert response["Location"] == ACCESS_URL
+    followed = client.get(response["Location"])
+    assert b"Complete the requirements below to use your dashboard" in followed.content
+
+
+def test_signing_in_lands_a_new_researcher_on_the_requirements_page(client, researcher):
+    client.force_login(researcher)
+
+    response = client.get(reverse("dashboard"), follow=True)
+
+    assert response.redirect_chain[-1][0] == ACCESS_URL
+    assert b"Access requirements" in response.content
+
+
+def test_an_eligible_researcher_opens_the_dashboard(client, researcher):
+    make_eligible(researcher)
+    client.force_login(researcher)
+
+    response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER]))
+
+    assert response.status_code == 200
+    assert b"Researcher dashboard" in response.content
+
+
+def test_a_researcher_whose_access_lapsed_is_sent_to_renew(client, researcher):
+    make_eligible(researcher, today=SIGNED_ON)
+    EligibilitySnapshot.objects.create(
+        user=researcher, eligible=True, earliest_expiry=EXPIRES_ON, computed_at=noon(SIGNED_ON)
+    )
+    with time_machine.travel(noon(EXPIRES_ON + timedelta(days=1)), tick=False):
+        client.force_login(researcher)
+        response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER]), follow=True)
+
+    assert response.redirect_chain == [(ACCESS_URL, 302)]
+    content = response.content.decode()
+    assert "Your access has lapsed" in content
+    assert "Biospecimen Access Code of Conduct signature" in content
+
+
+def test_another_role_dashboard_stays_open_while_researcher_access_is_incomplete(
+    client, user_factory
+):
+    user = user_factory(roles=[Role.RESEARCHER, Role.PRAB_MEMBER], two_factor=True)
+    client.force_login(user)
+
+    response = client.get(reverse("role-dashboard", args=[Role.PRAB_MEMBER]))
+
+    assert response.status_code == 200
+
+
+# --- team members onboard the same way (point 9) ------------------------------------------
+
+
+def test_a_team_member_sees_the_same_requirements_and_next_step(client, authorized_user):
+    html = _get(client, authorized_user).content.decode()
+
+    assert list(_rows(html)) == [r.value for r in Requirement]
+    assert _next_steps(html) == ["controlled_tier"]
+
+
+def test_a_team_member_who_is_not_eligible_is_sent_from_the_dashboard_to_renew(
+    client, authorized_user
+):
+    client.force_login(authorized_user)
+
+    response = client.get(reverse("role-dashboard", args=[Role.AUTHORIZED_USER]))
+
+    assert response.status_code == 302
+    assert response["Location"] == ACCESS_URL
+
+
+def test_an_eligible_team_member_opens_the_dashboard(client, authorized_user):
+    make_eligible(authorized_user)
+    client.force_login(authorized_user)
+
+    response = client.get(reverse("role-dashboard", args=[Role.AUTHORIZED_USER]))
+
+    assert response.status_code == 200
+
+
+def test_a_team_member_sees_the_banner_30_days_before_an_expiry(client, authorized_user):
+    make_eligible(authorized_user, today=SIGNED_ON)
+    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=30)), tick=False):
+        html = _get(client, authorized_user, reverse("notifications")).content.decode()
+
+    assert "Your Code of Conduct signature expires on 3 March 2027" in _banner(html)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+# Session, user, roles, the access status (nine, from the selector), last-done dates (three),
+# unread notifications, and the session save (three statements on a savepoint). The banner
+# reuses the page's access status: no query of its own.
+ACCESS_PAGE_QUERIES = 19
+
+
+def test_the_requirements_page_makes_a_fixed_number_of_queries(
+    client, researcher, django_assert_num_queries
+):
+    client.force_login(researcher)
+    client.get(ACCESS_URL)
+    with django_assert_num_queries(ACCESS_PAGE_QUERIES):
+        client.get(ACCESS_URL)
+
+    make_eligible(researcher)
+    CodeOfConductSignatureFactory(user=researcher)
+    with django_assert_num_queries(ACCESS_PAGE_QUERIES):
+        client.get(ACCESS_URL)
+
+
+def _request(user):
+    request = RequestFactory().get("/notifications/")
+    request.user = user
+    return request
+
+
+def test_the_banner_context_processor_makes_one_query_for_a_researcher(
+    researcher, django_assert_num_queries
+):
+    make_eligible(researcher, today=SIGNED_ON)
+    researcher.role_names  # loaded by the navigation before the banner runs  # noqa: B018
+    with (
+        time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False),
+        django_assert_num_queries(1),
+    ):
+        context = access_banner(_request(researcher))
+
+    # Soonest first: the roster authorization runs one day longer than the other two.
+    assert [item.requirement for item in context["access_banner"]] == [
+        Requirement.CODE_OF_CONDUCT,
+        Requirement.PROFILE_REVIEW,
+        Requirement.CONTROLLED_TIER,
+    ]
+
+
+def test_the_banner_context_processor_makes_no_query_for_others(
+    prab_member, django_assert_num_queries
+):
+    prab_member.role_names  # noqa: B018
+    with django_assert_num_queries(0):
+        assert access_banner(_request(prab_member)) == {}
+        assert access_banner(_request(AnonymousUser())) == {}
+
+
+def test_the_banner_reuses_an_access_status_the_page_already_computed(
+    researcher, django_assert_num_queries
+):
+    researcher.role_names  # noqa: B018
+    request = _request(researcher)
+    remember_access_status(request, access_status_for(researcher))
+
+    with django_assert_num_queries(0):
+        assert access_banner(request) == {"access_banner": []}
+
+
+# --- the banner's one query agrees with the full access status -----------------------------
+
+
+def _scenarios(user_factory):
+    """Users in every state the expiring requirements can be in."""
+    users = {}
+    users["new"] = user_factory(roles=[Role.RESEARCHER])
+    users["eligible"] = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
+    users["old"] = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=date(2025, 6, 1))
+    renamed = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
+    renamed.full_name = "Someone Else Entirely"
+    renamed.save(update_fields=["full_name"])
+    users["renamed"] = renamed
+    bypassed = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=date(2025, 6, 1))
+    for requirement in EXPIRING_REQUIREMENTS:
+        RequirementBypassFactory(user=bypassed, requirement=requirement)
+    users["bypassed"] = bypassed
+    # Matched on the roster through a second, verified address typed in capitals.
+    second = user_factory(roles=[Role.RESEARCHER])
+    second.emailaddress_set.create(email="Second.Address@Example.org", verified=True)
+    RosterEntryFactory(email="second.address@example.org", access_expires_on=date(2027, 1, 10))
+    users["second-address"] = second
+    # An incomplete profile after a review.
+    incomplete = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
+    ResearcherProfile.objects.filter(user=incomplete).update(institution="")
+    users["incomplete-profile"] = incomplete
+    return users
+
+
+@pytest.mark.parametrize("days_before", [60, 30, 29, 1, 0, -1, -200])
+def test_the_banners_one_query_agrees_with_the_full_access_status(user_factory, days_before):
+    users = _scenarios(user_factory)
+    today = EXPIRES_ON - timedelta(days=days_before)
+
+    for name, user in users.items():
+        full = access_status_for(user, today=today)
+        lean = expiring_access_status(user, today=today)
+        for requirement in EXPIRING_REQUIREMENTS:
+            assert lean.get(requirement) == full.get(requirement), (name, requirement)
+
+
+def test_the_banner_follows_a_retired_code_of_conduct_version(researcher, settings):
+    make_eligible(researcher)
+    settings.CODE_OF_CONDUCT_LATEST = "2099.1"
+
+    full = access_status_for(researcher).get(Requirement.CODE_OF_CONDUCT)
+    lean = expiring_access_status(researcher).get(Requirement.CODE_OF_CONDUCT)
+
+    assert lean == full
+    [item] = access_banner(_request(researcher))["access_banner"]
+    assert "has been retired" in item.text
