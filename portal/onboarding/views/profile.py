@@ -12,7 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
-from portal.models import ConflictOfInterest, ProfileReview, ResearcherProfile, User
+from portal.models import (
+    CodeOfConductSignature,
+    ConflictOfInterest,
+    ProfileReview,
+    ResearcherProfile,
+    User,
+)
 from portal.onboarding.eligibility import ANNUAL_VALIDITY
 from portal.onboarding.forms_profile import ConflictForm, ProfileForm, ReviewConfirmForm
 from portal.onboarding.profile import (
@@ -88,7 +94,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return _render_profile(request, form=form, status=400)
     messages.success(request, "Your profile is saved.")
-    if name_changed and user.coc_signatures.exists():
+    if name_changed and CodeOfConductSignature.objects.filter(user=user).exists():
         messages.warning(
             request,
             "Your name has changed, so your Code of Conduct signature no longer matches it: "
