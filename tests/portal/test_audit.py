@@ -452,3 +452,67 @@ def test_a_role_change_in_the_user_admin_is_audited(client, superuser, researche
     assert events["user.roles_set"].actor == superuser
     assert events["user.admin_change"].after == {"full_name": "Renamed Researcher"}
     assert audit_verify_chain()[1] is None
+
+
+def test_a_user_added_in_the_admin_signs_in_by_email_and_the_addition_is_audited(client, superuser):
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "email": "New.Person@Example.org",
+            "full_name": "New Person",
+            "usable_password": "true",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    created = User.objects.get(email="new.person@example.org")
+    assert created.check_password("a-long-enough-passphrase")
+    event = AuditEvent.objects.get(action="user.admin_create")
+    assert event.target_id == str(created.pk)
+    assert event.actor == superuser
+    assert "password" not in str(event.after)
+
+
+def test_an_email_taken_in_another_case_is_refused_in_the_user_admin(client, superuser):
+    UserFactory(email="taken@example.org")
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:portal_user_add"),
+        {"email": "TAKEN@example.org", "usable_password": "false"},
+    )
+
+    assert response.status_code == 200
+    assert "Another user already signs in with this address." in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_password_set_in_the_user_admin_is_audited_without_the_password(
+    client, superuser, researcher
+):
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_password_change", args=[researcher.pk])
+
+    response = client.post(
+        url,
+        {"password1": "another-long-passphrase", "password2": "another-long-passphrase"},
+    )
+
+    assert response.status_code == 302
+    researcher.refresh_from_db()
+    assert researcher.check_password("another-long-passphrase")
+    event = AuditEvent.objects.get(action="user.admin_password_set")
+    assert event.target_id == str(researcher.pk)
+    assert "another-long-passphrase" not in str(event.after)
+
+
+def test_users_cannot_be_deleted_in_the_admin(client, superuser, researcher):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:portal_user_delete", args=[researcher.pk]))
+    assert response.status_code == 403
+    assert User.objects.filter(pk=researcher.pk).exists()
