@@ -393,3 +393,18 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, owned_document):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert url in response["Location"]
+
+
+def test_the_document_admin_is_read_only_and_links_to_the_checked_download(client, owned_document):
+    admin_user = UserFactory(is_staff=True, is_superuser=True, two_factor=True)
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:portal_document_change", args=[owned_document.pk]))
+
+    assert page.status_code == 200
+    assert _download_url(owned_document) in page.content.decode()
+    assert b'name="_save"' not in page.content
+    assert client.get(reverse("admin:portal_document_add")).status_code == 403
+    delete_url = reverse("admin:portal_document_delete", args=[owned_document.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Document.objects.filter(pk=owned_document.pk).exists()

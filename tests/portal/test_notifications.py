@@ -355,3 +355,27 @@ def test_another_user_posting_mark_read_gets_404_and_changes_nothing(client, res
     assert response.status_code == 404
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_the_notification_admin_resends_only_unsent_emails_and_edits_nothing(client, researcher):
+    admin_user = UserFactory(is_staff=True, is_superuser=True, two_factor=True)
+    unsent = _notice(researcher, heading="unsent")
+    sent = _notice(researcher, heading="sent")
+    notification_send_email(notification_id=sent.pk)
+    mail.outbox.clear()
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:portal_notification_changelist"),
+        {"action": "send_unsent_email_again", "_selected_action": [unsent.pk, sent.pk]},
+    )
+
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox] == ["unsent"]
+    assert client.get(reverse("admin:portal_notification_add")).status_code == 403
+    change = client.post(
+        reverse("admin:portal_notification_change", args=[unsent.pk]), {"subject": "edited"}
+    )
+    assert change.status_code == 403
+    unsent.refresh_from_db()
+    assert unsent.subject == "unsent"
