@@ -160,9 +160,13 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
-# allauth throttles too; django-axes adds the per-account-and-address lockout below.
+# Two layers against password guessing. django-axes (below) locks one account from one
+# address after 5 failures. allauth's limits catch what that cannot: many accounts tried
+# from one address (30 a minute), or one account tried from many addresses (10 in 15
+# minutes). The per-account limit sits above axes's 5 so that a single-address attacker
+# trips the per-address lockout first, and it lifts by itself within 15 minutes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "30/m/ip,10/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }

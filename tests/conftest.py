@@ -87,3 +87,13 @@ def program_admin(db):
 @pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached values live in the cache: start every test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -21,4 +21,3 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # a test starts a worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
