@@ -18,6 +18,8 @@ from tests.onboarding.factories import make_eligible
 
 pytestmark = pytest.mark.django_db
 
+PHRASE = "a-long-pass-phrase-9"
+
 
 def current_code(user: User) -> str:
     return format_hotp_value(hotp_value(totp_secret(user), int(timezone.now().timestamp()) // 30))
