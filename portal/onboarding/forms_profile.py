@@ -22,6 +22,7 @@ class ProfileForm(forms.Form):
         max_length=User._meta.get_field("full_name").max_length,
         help_text="The name you sign with. If you change it, sign the Code of Conduct again "
         "under the new name.",
+        error_messages={"required": "Enter your full name as you sign documents."},
     )
     phone = forms.CharField(
         label="Work telephone",
@@ -38,7 +39,8 @@ class ProfileForm(forms.Form):
     institution = forms.CharField(
         label="Institution",
         max_length=ResearcherProfile._meta.get_field("institution").max_length,
-        help_text=_help(ResearcherProfile, "institution"),
+        help_text="Your primary institution: your employer of record.",
+        error_messages={"required": "Enter your institution: your annual profile review needs it."},
     )
     job_title = forms.CharField(
         label="Job title",
@@ -62,6 +64,9 @@ class ProfileForm(forms.Form):
         label="Research purposes",
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Describe each research purpose in plain language, one paragraph each.",
+        error_messages={
+            "required": "Describe your research purposes: your annual profile review needs them."
+        },
     )
 
     def clean_orcid(self) -> str:
@@ -82,11 +87,16 @@ class ConflictForm(forms.Form):
         label="Kind of conflict",
         choices=ConflictOfInterest.Kind.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the conflict is financial or non-financial."},
     )
     description = forms.CharField(
         label="Description",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_help(ConflictOfInterest, "description"),
+        error_messages={
+            "required": "Describe the conflict: what it is and how you keep it from "
+            "influencing the research."
+        },
     )
 
 

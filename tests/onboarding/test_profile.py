@@ -278,7 +278,7 @@ def test_a_missing_institution_on_the_profile_page_is_marked_and_the_rest_is_kep
     response = client.post(PROFILE_URL, _form_data(institution="", phone="+1 555 0142"))
 
     assert response.status_code == 400
-    assert b"This field is required." in response.content
+    assert b"Enter your institution: your annual profile review needs it." in response.content
     assert b'value="+1 555 0142"' in response.content
     assert not ResearcherProfile.objects.filter(user=researcher).exists()
 
@@ -317,6 +317,7 @@ def test_a_conflict_without_a_kind_is_refused_on_the_page_keeping_the_descriptio
     )
 
     assert response.status_code == 400
+    assert b"Say whether the conflict is financial or non-financial." in response.content
     assert b"Typed description stays." in response.content
     assert not ConflictOfInterest.objects.exists()
 
@@ -365,3 +366,12 @@ def test_a_team_member_keeps_a_profile_the_same_way(client, authorized_user):
     assert ResearcherProfile.objects.get(user=authorized_user).institution == (
         "University of Example"
     )
+
+
+def test_saving_the_profile_never_redirects_to_another_site(client, researcher):
+    client.force_login(researcher)
+
+    response = client.post(PROFILE_URL, _form_data(next="https://evil.example.com/"))
+
+    assert response.status_code == 302
+    assert response["Location"] == PROFILE_URL

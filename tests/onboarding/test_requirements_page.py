@@ -107,6 +107,17 @@ def test_a_new_researcher_sees_every_requirement_with_state_last_done_and_next_d
     assert 'data-verdict="not-eligible"' in html
 
 
+def test_each_requirement_links_to_its_page_except_the_roster_check(client, researcher):
+    rows = _rows(_get(client, researcher).content.decode())
+
+    assert "href=" not in rows[Requirement.CONTROLLED_TIER]
+    assert 'href="/access/consents/"' in rows[Requirement.CONSENT_PUBLIC_DISPLAY]
+    assert 'href="/access/consents/"' in rows[Requirement.CONSENT_VIOLATION_RELEASE]
+    assert 'href="/access/code-of-conduct/"' in rows[Requirement.CODE_OF_CONDUCT]
+    assert 'href="/access/profile/review/"' in rows[Requirement.PROFILE_REVIEW]
+    assert f'href="{reverse("mfa_index")}"' in rows[Requirement.TWO_FACTOR]
+
+
 def test_an_eligible_researcher_sees_when_each_requirement_was_done_and_is_next_due(
     client, researcher
 ):

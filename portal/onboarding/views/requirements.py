@@ -62,6 +62,7 @@ class RequirementRow:
     last_done: date | None
     last_done_text: str
     due_text: str
+    url: str  # the page where the researcher does it; "" when they cannot do it here
 
     @property
     def state_label(self) -> str:
@@ -129,6 +130,20 @@ def _due_text(r: RequirementStatus, today: date) -> str:
     return f"Before {lapse:%-d %B %Y} ({days} day{'s' if days != 1 else ''} left)"
 
 
+def _page_for(r: RequirementStatus) -> str:
+    match r.requirement:
+        case Requirement.CONTROLLED_TIER:
+            return ""  # only the Workbench roster can change it
+        case Requirement.CONSENT_PUBLIC_DISPLAY | Requirement.CONSENT_VIOLATION_RELEASE:
+            return url_or_path("access-consents", "/access/consents/")
+        case Requirement.CODE_OF_CONDUCT:
+            return url_or_path("access-code-of-conduct", "/access/code-of-conduct/")
+        case Requirement.PROFILE_REVIEW:
+            return reverse("access-profile-review")
+        case _:
+            return reverse("mfa_index" if r.state == State.COMPLETE else "mfa_activate_totp")
+
+
 def requirement_rows(user: User, status: AccessStatus) -> list[RequirementRow]:
     today = program_today()
     done = _last_done(user, status)
@@ -141,6 +156,7 @@ def requirement_rows(user: User, status: AccessStatus) -> list[RequirementRow]:
                 last_done=day,
                 last_done_text=f"{verb} {day:%-d %B %Y}" if day else "Not yet",
                 due_text=_due_text(r, today),
+                url=_page_for(r),
             )
         )
     return rows
