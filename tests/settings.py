@@ -15,7 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 PRIVATE_DOCUMENT_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))
 SECURE_SSL_REDIRECT = False
-STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))  # noqa: F405
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-static-"))
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests run against the real backends (DATABASE_URL/REDIS_URL) but keep Celery eager unless
 # a test starts a worker itself.
