@@ -227,8 +227,12 @@ def _fold(text: str) -> str:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Names match ignoring case, accents and spacing."""
-    return _fold(" ".join(a.split())) == _fold(" ".join(b.split()))
+    """Names match ignoring case and spacing (accents count).
+
+    The same rule eligibility uses to flag a name changed since signing, so that a name
+    accepted here is never flagged there.
+    """
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def name_initials(name: str) -> str:

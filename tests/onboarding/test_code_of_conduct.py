@@ -452,6 +452,16 @@ def test_the_history_is_read_in_one_query(signer, published, django_assert_num_q
     assert all(r.verified for r in rows)
 
 
+def test_a_name_accepted_at_signing_is_never_flagged_as_changed(published):
+    user = UserFactory(roles=[Role.RESEARCHER], full_name="José Núñez")
+
+    with pytest.raises(SignatureRefused):
+        _sign(user, published, printed_name="Jose Nunez", initials=_initials_for(published, "JN"))
+    _sign(user, published, printed_name="josé  NÚÑEZ", initials=_initials_for(published, "jn"))
+
+    assert access_status_for(user).get(Requirement.CODE_OF_CONDUCT).state == State.COMPLETE
+
+
 # --- Refusals: nothing is saved -----------------------------------------------------------
 
 
