@@ -24,12 +24,14 @@ Decisions, so that the jobs can be reasoned about:
   the requirements page by the portal itself, and a reminder about one date would hide the
   rest. Two requirements with different expiries give one series, for the earlier date;
   when it is renewed the next date starts its own series (the key carries the date).
-* Catch-up: on a day `d` days before the expiry (1 <= d <= 30) the reminder due is the one
-  for the smallest threshold t >= d, sent once under the key of t. On the 30-, 15-, 7- and
-  1-day days this is exactly that reminder; after a missed run (an outage, or a researcher
-  whose first expiry is already 20 days out) the nearest reminder whose day has passed
-  goes out the next day, and never twice, because its key is the same. On the last day a
-  requirement holds (d = 0) no reminder goes: the 1-day reminder went yesterday.
+* Catch-up: on a day `d` days before the expiry (1 <= d <= 30, the largest of
+  settings.ACCESS_REMINDER_DAYS) the reminder due is the one for the smallest threshold
+  t >= d, sent once under the key of t. On the 30-, 15-, 7- and 1-day days this is exactly
+  that reminder; after a missed run (an outage), or for a researcher whose earliest expiry
+  is already 20 days out when it first appears, the nearest reminder whose day has passed
+  goes out on the next run, and never twice, because its key is the same. The email gives
+  the real number of days left. On the last day a requirement holds (d = 0) no reminder
+  goes: the 1-day reminder went the day before.
 * An expiry notice goes for each requirement, not bypassed, whose last day was within the
   past EXPIRY_NOTICE_CATCH_UP_DAYS days and that still does not hold: normally the day
   after its last day, later only if the job did not run then. It goes whatever the rest of
