@@ -316,28 +316,35 @@ def test_a_batch_whose_insert_collides_is_retried_whole_and_records_nothing_twic
     assert summary.batches == 1
 
 
-def test_the_day_turns_at_midnight_in_the_program_zone_on_the_fall_back_day(researcher):
-    # The Code of Conduct and profile review hold through 1 November 2026, the day the
-    # clocks go back; at 23:30 that evening it is already 2 November in UTC.
-    signed = date(2026, 11, 1) - timedelta(days=364)
+@pytest.mark.parametrize(
+    "last_day", [date(2027, 3, 14), date(2026, 11, 1)], ids=["spring-forward", "fall-back"]
+)
+def test_the_day_turns_at_midnight_in_the_program_zone_on_a_daylight_saving_switch(
+    researcher, last_day
+):
+    # The Code of Conduct and profile review hold through the day the clocks change; at
+    # 23:30 that evening it is already the next day in UTC.
+    signed = last_day - timedelta(days=364)
     make_eligible(researcher, today=signed)
     CodeOfConductSignature.objects.filter(user=researcher).update(
         signed_at=datetime.combine(signed, time(23, 30), tzinfo=CHICAGO)
     )
     access_recheck_all(today=signed)
 
-    with time_machine.travel(datetime(2026, 11, 1, 23, 30, tzinfo=CHICAGO), tick=False):
+    with time_machine.travel(datetime.combine(last_day, time(23, 30), CHICAGO), tick=False):
         access_recheck_daily.delay()
         assert access_status_for(researcher).eligible
     assert len(eligibility_events(researcher)) == 1
 
-    with time_machine.travel(datetime(2026, 11, 2, 0, 30, tzinfo=CHICAGO), tick=False):
+    next_day = last_day + timedelta(days=1)
+    with time_machine.travel(datetime.combine(next_day, time(0, 30), CHICAGO), tick=False):
         access_recheck_daily.delay()
         access_recheck_daily.delay()
 
     events = eligibility_events(researcher)
     assert len(events) == 2
     assert events[-1].after["eligible"] is False
+    assert events[-1].after["failing"] == ["code_of_conduct", "profile_review"]
 
 
 def test_the_recheck_command_prints_what_it_did(researcher, capsys):

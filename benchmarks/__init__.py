@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that time the portal's batch jobs on a real database (not tests)."""
