@@ -37,6 +37,11 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("drc@demo.example.org", "Dana DRC", (Role.DRC_STAFF,), True),
     DemoUser("auditor@demo.example.org", "Aldo Auditor", (Role.AUDITOR,), True),
     DemoUser("admin@demo.example.org", "Ada Admin", (Role.PROGRAM_ADMIN,), True, superuser=True),
+    # Researchers in each access state (portal/onboarding/demo.py gives them their records).
+    DemoUser("new.researcher@demo.example.org", "Nia Newcomer", (Role.RESEARCHER,), False),
+    DemoUser("expiring.researcher@demo.example.org", "Eli Expiring", (Role.RESEARCHER,), True),
+    DemoUser("expired.researcher@demo.example.org", "Edda Expired", (Role.RESEARCHER,), True),
+    DemoUser("bypassed.researcher@demo.example.org", "Bo Bypassed", (Role.RESEARCHER,), True),
 )
 
 

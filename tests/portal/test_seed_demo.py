@@ -45,7 +45,7 @@ def _snapshot() -> dict[str, object]:
             Authenticator.objects.filter(user__in=users).values_list("user_id", "type")
         ),
         "roles": sorted(users.values_list("email", "groups__name")),
-        "secrets": sorted(_totp_secret(user) for user in users),
+        "secrets": sorted(_totp_secret(user) for user in users.filter(authenticator__type="totp")),
     }
 
 
@@ -144,3 +144,47 @@ def test_demo_totp_is_refused_when_debug_is_off():
 def test_demo_totp_names_an_unknown_user():
     with override_settings(DEBUG=True), pytest.raises(CommandError, match="seed_demo"):
         call_command("demo_totp", "nobody@demo.example.org", stdout=StringIO())
+
+
+def test_seed_demo_gives_researchers_every_access_state():
+    from portal.onboarding.demo import (
+        BYPASSED,
+        ELIGIBLE,
+        EXPIRED,
+        EXPIRING,
+        NEVER_STARTED,
+    )
+    from portal.onboarding.eligibility import Requirement, State
+    from portal.onboarding.selectors import access_status_for
+
+    _seed()
+    status = {
+        email: access_status_for(User.objects.get(email=email))
+        for email in (*ELIGIBLE, NEVER_STARTED, EXPIRING, EXPIRED, BYPASSED)
+    }
+
+    assert all(status[email].eligible for email in ELIGIBLE)
+    assert not status[NEVER_STARTED].eligible
+    assert all(r.state == State.INCOMPLETE for r in status[NEVER_STARTED].requirements)
+    expiring = status[EXPIRING].get(Requirement.CONTROLLED_TIER)
+    assert status[EXPIRING].eligible
+    assert expiring.state == State.EXPIRING_SOON
+    assert status[EXPIRED].get(Requirement.CONTROLLED_TIER).state == State.EXPIRED
+    assert not status[EXPIRED].eligible
+    assert status[BYPASSED].get(Requirement.CONTROLLED_TIER).state == State.BYPASSED
+    assert status[BYPASSED].eligible
+
+
+def test_seeding_access_states_twice_adds_no_second_signature_or_review():
+    from portal.models import CodeOfConductSignature, Consent, ProfileReview, RequirementBypass
+
+    _seed()
+    counts = [
+        m.objects.count()
+        for m in (CodeOfConductSignature, Consent, ProfileReview, RequirementBypass)
+    ]
+    _seed()
+    assert [
+        m.objects.count()
+        for m in (CodeOfConductSignature, Consent, ProfileReview, RequirementBypass)
+    ] == counts

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import DEMO_USERS, seed_demo_users
+from portal.onboarding.demo import ACCESS_STATE_NOTES, seed_demo_access
 
 
 class Command(BaseCommand):
@@ -13,10 +14,12 @@ class Command(BaseCommand):
                 "seed_demo is refused when DEBUG is off: demo accounts have published "
                 "passwords. Run it only on a local development copy (DEBUG=true)."
             )
-        seed_demo_users()
+        users = {user.email: user for user in seed_demo_users()}
+        seed_demo_access(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(DEMO_USERS)} users."))
         self.stdout.write(f"Password for every demo user: {settings.DEMO_PASSWORD}")
         for demo in DEMO_USERS:
             roles = ", ".join(role.label for role in demo.roles)
-            self.stdout.write(f"  {demo.email:34} {roles}")
+            note = ACCESS_STATE_NOTES.get(demo.email)
+            self.stdout.write(f"  {demo.email:38} {roles}" + (f" ({note})" if note else ""))
         self.stdout.write("Two-factor code for a demo user: python manage.py demo_totp EMAIL")
