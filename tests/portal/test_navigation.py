@@ -47,6 +47,7 @@ DASHBOARD_PANELS: dict[str, tuple[str, list[str]]] = {
             "Escalations to the RAB",
             "Meetings",
             "Additional-specimen requests",
+            "Researchers' access",
         ],
     ),
     "rab_member": (Role.RAB_MEMBER, ["Escalations", "Appeals", "Violations", "Incident reports"]),
@@ -57,13 +58,25 @@ DASHBOARD_PANELS: dict[str, tuple[str, list[str]]] = {
             "Shipments awaiting second approval",
             "Status reports received",
             "Participant withdrawals",
+            "Researchers' access",
         ],
     ),
     "drc_staff": (Role.DRC_STAFF, ["Data returns", "Embargoes"]),
-    "auditor": (Role.AUDITOR, ["Audit log integrity", "Audits", "Recent activity"]),
+    "auditor": (
+        Role.AUDITOR,
+        ["Audit log integrity", "Audits", "Recent activity", "Researchers' access"],
+    ),
     "program_admin": (
         Role.PROGRAM_ADMIN,
-        ["Users and roles", "Application templates", "Agreement versions", "Fees", "Meetings"],
+        [
+            "Users and roles",
+            "Application templates",
+            "Controlled Tier roster",
+            "Researchers' access",
+            "Agreement versions",
+            "Fees",
+            "Meetings",
+        ],
     ),
 }
 
@@ -126,10 +139,8 @@ def test_each_role_sees_its_own_dashboard_with_empty_panels(client, request, fix
 def test_researcher_dashboard_says_what_will_appear_in_each_panel(client, researcher):
     client.force_login(make_eligible(researcher))
     html = client.get(reverse("role-dashboard", args=[Role.RESEARCHER.value])).content.decode()
-    assert (
-        "Your Controlled Tier check, consents, Code of Conduct signature and annual profile "
-        "review will be listed here with their due dates."
-    ) in html
+    assert "You meet every access requirement" in html
+    assert f'href="{reverse("access-requirements")}"' in html
     assert "Applications you start will be listed here" in html
 
 
