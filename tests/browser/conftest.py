@@ -4,6 +4,7 @@ Playwright's own browser download is not used; the tests skip (and CI fails) whe
 /usr/bin/chromium is missing.
 """
 
+import io
 import os
 import tempfile
 import time
@@ -11,16 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from portal.demo import current_totp_code, seed_demo_users
+from portal.demo import DEMO_USERS, current_totp_code
 from portal.models import User
+from portal.roles import Role
 
-# Playwright's synchronous API keeps an event loop in this thread; Django would otherwise
-# refuse ORM calls from the test itself (seeding users, reading codes).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+DEMO_EMAILS = [demo.email for demo in DEMO_USERS]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -49,14 +51,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # Playwright's synchronous API keeps an event loop running in this thread; Django would
+    # otherwise refuse ORM calls from the test itself (seeding users, reading codes). Only
+    # while the browser runs: subprocesses started by other tests must not inherit it.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
@@ -85,11 +98,17 @@ def console_errors(page: Page) -> list[str]:
 
 @pytest.fixture
 def demo_users(transactional_db) -> dict[str, User]:
-    """The demo users (one per role, shared password, TOTP on), in the test database."""
+    """The demo data `make run` loads (`manage.py seed_demo`), in the test database."""
+    # A live-server test ends by flushing every table, the role groups that the migrations
+    # created among them, so put those back first. (Serialized rollback cannot do it here:
+    # once Playwright's event loop runs, Django hands this thread another connection
+    # object, without the serialized copy.)
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
     # Demo data is refused where DEBUG is off; the test database is a development copy.
     with override_settings(DEBUG=True):
-        users = seed_demo_users()
-    return {user.email: user for user in users}
+        call_command("seed_demo", stdout=io.StringIO())
+    return {user.email: user for user in User.objects.filter(email__in=DEMO_EMAILS)}
 
 
 def fresh_totp_code(user: User) -> str:

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every variable portal/settings.py reads, and Django's own.
 SETTINGS_VARIABLES = (
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DEBUG",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
