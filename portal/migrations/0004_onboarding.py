@@ -6,163 +6,482 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0003_audit_append_only'),
+        ("portal", "0003_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeOfConductVersion',
+            name="CodeOfConductVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='e.g. 2026.1', max_length=20, unique=True)),
-                ('title', models.CharField(default='Biospecimen Access Code of Conduct', max_length=200)),
-                ('body', models.TextField(help_text='The full text the signer reads (Markdown-free plain text).')),
-                ('statements', models.JSONField(help_text='The statements the signer acknowledges, in order: [{"text": "...", "initials": true}, ...].')),
-                ('sha256', models.CharField(help_text='SHA-256 of the title, body and statements as published.', max_length=64)),
-                ('published_at', models.DateTimeField(auto_now_add=True)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(help_text="e.g. 2026.1", max_length=20, unique=True)),
+                (
+                    "title",
+                    models.CharField(default="Biospecimen Access Code of Conduct", max_length=200),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="The full text the signer reads (Markdown-free plain text)."
+                    ),
+                ),
+                (
+                    "statements",
+                    models.JSONField(
+                        help_text='The statements the signer acknowledges, in order: [{"text": "...", "initials": true}, ...].'
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        help_text="SHA-256 of the title, body and statements as published.",
+                        max_length=64,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
+                "ordering": ["-published_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CodeOfConductSignature',
+            name="CodeOfConductSignature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('printed_name', models.CharField(help_text='The full name the signer typed.', max_length=200)),
-                ('initials', models.JSONField(help_text='Initials entered against each statement that asks for them, by index.')),
-                ('meaning', models.CharField(help_text='What the signature means, as shown to the signer.', max_length=255)),
-                ('document_sha256', models.CharField(help_text="The version's hash at signing; must still match to verify.", max_length=64)),
-                ('signed_at', models.DateTimeField(help_text='UTC time of signing.')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('signed_copy', models.ForeignKey(blank=True, help_text='The signed PDF the signer can download at any time.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.document')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='coc_signatures', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='portal.codeofconductversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "printed_name",
+                    models.CharField(help_text="The full name the signer typed.", max_length=200),
+                ),
+                (
+                    "initials",
+                    models.JSONField(
+                        help_text="Initials entered against each statement that asks for them, by index."
+                    ),
+                ),
+                (
+                    "meaning",
+                    models.CharField(
+                        help_text="What the signature means, as shown to the signer.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "document_sha256",
+                    models.CharField(
+                        help_text="The version's hash at signing; must still match to verify.",
+                        max_length=64,
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(help_text="UTC time of signing.")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "signed_copy",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The signed PDF the signer can download at any time.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.document",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="coc_signatures",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="portal.codeofconductversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at', '-id'],
+                "ordering": ["-signed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('public_display', 'Public display of name, affiliation and plain-language project descriptions'), ('violation_release', 'Public release of name and institution if found in violation of program policy')], max_length=30)),
-                ('wording_version', models.CharField(help_text='Version of the consent wording the researcher agreed to.', max_length=20)),
-                ('wording_sha256', models.CharField(help_text='SHA-256 of the wording text shown.', max_length=64)),
-                ('given_at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "public_display",
+                                "Public display of name, affiliation and plain-language project descriptions",
+                            ),
+                            (
+                                "violation_release",
+                                "Public release of name and institution if found in violation of program policy",
+                            ),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "wording_version",
+                    models.CharField(
+                        help_text="Version of the consent wording the researcher agreed to.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "wording_sha256",
+                    models.CharField(help_text="SHA-256 of the wording text shown.", max_length=64),
+                ),
+                ("given_at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-given_at', '-id'],
+                "ordering": ["-given_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EligibilitySnapshot',
+            name="EligibilitySnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('eligible', models.BooleanField()),
-                ('earliest_expiry', models.DateField(blank=True, null=True)),
-                ('computed_at', models.DateTimeField()),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='eligibility_snapshot', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("eligible", models.BooleanField()),
+                ("earliest_expiry", models.DateField(blank=True, null=True)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="eligibility_snapshot",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProfileReview',
+            name="ProfileReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confirmed_at', models.DateTimeField()),
-                ('snapshot', models.JSONField(help_text='The profile, affiliations, conflicts and research purposes as confirmed.')),
-                ('changed', models.BooleanField(help_text='Whether anything was updated during the review.')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='profile_reviews', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField()),
+                (
+                    "snapshot",
+                    models.JSONField(
+                        help_text="The profile, affiliations, conflicts and research purposes as confirmed."
+                    ),
+                ),
+                (
+                    "changed",
+                    models.BooleanField(
+                        help_text="Whether anything was updated during the review."
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile_reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-confirmed_at', '-id'],
+                "ordering": ["-confirmed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RequirementBypass',
+            name="RequirementBypass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requirement', models.CharField(help_text='Which requirement is bypassed (see Requirement in eligibility).', max_length=40)),
-                ('reason', models.TextField(help_text="Why the requirement is waived, in the admin's words.")),
-                ('granted_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_on', models.DateField(blank=True, help_text='Last day the bypass holds; empty until revoked.', null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirement_bypasses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "requirement",
+                    models.CharField(
+                        help_text="Which requirement is bypassed (see Requirement in eligibility).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(
+                        help_text="Why the requirement is waived, in the admin's words."
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day the bypass holds; empty until revoked.",
+                        null=True,
+                    ),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirement_bypasses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at'],
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ResearcherProfile',
+            name="ResearcherProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('institution', models.CharField(help_text="The researcher's primary institution (employer of record).", max_length=255)),
-                ('other_affiliations', models.TextField(blank=True, help_text='Other institutions or organisations, one per line.')),
-                ('job_title', models.CharField(blank=True, max_length=200)),
-                ('phone', models.CharField(blank=True, help_text='A work telephone number.', max_length=40)),
-                ('postal_address', models.TextField(blank=True, help_text='A work postal address.')),
-                ('orcid', models.CharField(blank=True, help_text='ORCID iD as 0000-0000-0000-000X; its check digit is validated.', max_length=19)),
-                ('research_purposes', models.TextField(help_text="Plain-language descriptions of the researcher's research purposes.")),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='researcher_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "institution",
+                    models.CharField(
+                        help_text="The researcher's primary institution (employer of record).",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "other_affiliations",
+                    models.TextField(
+                        blank=True, help_text="Other institutions or organisations, one per line."
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=200)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, help_text="A work telephone number.", max_length=40
+                    ),
+                ),
+                (
+                    "postal_address",
+                    models.TextField(blank=True, help_text="A work postal address."),
+                ),
+                (
+                    "orcid",
+                    models.CharField(
+                        blank=True,
+                        help_text="ORCID iD as 0000-0000-0000-000X; its check digit is validated.",
+                        max_length=19,
+                    ),
+                ),
+                (
+                    "research_purposes",
+                    models.TextField(
+                        help_text="Plain-language descriptions of the researcher's research purposes."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="researcher_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'researcher profile',
+                "verbose_name": "researcher profile",
             },
         ),
         migrations.CreateModel(
-            name='ConflictOfInterest',
+            name="ConflictOfInterest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('financial', 'Financial'), ('non_financial', 'Non-financial')], max_length=20)),
-                ('description', models.TextField(help_text='What the conflict is and how its influence on the research is mitigated.')),
-                ('declared_at', models.DateTimeField(auto_now_add=True)),
-                ('retired_at', models.DateTimeField(blank=True, help_text='When the researcher said it no longer applies.', null=True)),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='portal.researcherprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("financial", "Financial"), ("non_financial", "Non-financial")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        help_text="What the conflict is and how its influence on the research is mitigated."
+                    ),
+                ),
+                ("declared_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "retired_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the researcher said it no longer applies.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conflicts",
+                        to="portal.researcherprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['declared_at', 'id'],
+                "ordering": ["declared_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RosterImport',
+            name="RosterImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(help_text="Where the roster came from: a file name or a source's name.", max_length=200)),
-                ('sha256', models.CharField(help_text='SHA-256 of the imported content.', max_length=64)),
-                ('row_count', models.PositiveIntegerField()),
-                ('is_current', models.BooleanField(default=False, help_text='True for the latest successful import, which eligibility uses.')),
-                ('imported_by', models.ForeignKey(blank=True, help_text='The program admin who imported it; empty for a scheduled or command import.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Where the roster came from: a file name or a source's name.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(help_text="SHA-256 of the imported content.", max_length=64),
+                ),
+                ("row_count", models.PositiveIntegerField()),
+                (
+                    "is_current",
+                    models.BooleanField(
+                        default=False,
+                        help_text="True for the latest successful import, which eligibility uses.",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The program admin who imported it; empty for a scheduled or command import.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-imported_at', '-id'],
+                "ordering": ["-imported_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RosterEntry',
+            name="RosterEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(db_index=True, help_text='Stored lower-case.', max_length=254)),
-                ('workbench_username', models.CharField(blank=True, max_length=150)),
-                ('access_expires_on', models.DateField(help_text='The last day the Controlled Tier authorization is valid.')),
-                ('roster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='portal.rosterimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        db_index=True, help_text="Stored lower-case.", max_length=254
+                    ),
+                ),
+                ("workbench_username", models.CharField(blank=True, max_length=150)),
+                (
+                    "access_expires_on",
+                    models.DateField(
+                        help_text="The last day the Controlled Tier authorization is valid."
+                    ),
+                ),
+                (
+                    "roster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="portal.rosterimport",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='rosterimport',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('is_current',), name='one_current_roster_import'),
+            model_name="rosterimport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("is_current",),
+                name="one_current_roster_import",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rosterentry',
-            constraint=models.UniqueConstraint(fields=('roster', 'email'), name='roster_email_once'),
+            model_name="rosterentry",
+            constraint=models.UniqueConstraint(
+                fields=("roster", "email"), name="roster_email_once"
+            ),
         ),
     ]
