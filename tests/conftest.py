@@ -97,3 +97,28 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """Make sure the role groups the migrations create exist before each database test.
+
+    A transactional test (live server, real Celery worker, threads) ends by emptying every
+    table, the role groups among them; the tests after it would find no roles.
+    """
+    if not (
+        _DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")
+    ):
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    from django.contrib.auth.models import Group
+
+    with blocker.unblock():
+        existing = set(Group.objects.values_list("name", flat=True))
+        Group.objects.bulk_create(
+            [Group(name=role.value) for role in Role if role.value not in existing]
+        )
