@@ -301,6 +301,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Onboarding (policy 2.1): crontab times are in CELERY_TIMEZONE, the program's zone,
     # outside 01:00-03:00, which the daylight-saving switches skip or repeat.
+    "controlled-tier-roster-nightly": {
+        "task": "portal.onboarding.tasks.roster_refresh_nightly",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "access-recheck-daily": {
         "task": "portal.onboarding.tasks.access_recheck_daily",
         "schedule": crontab(hour=3, minute=15),
@@ -340,6 +344,9 @@ LOGGING = {
 # retired. Example: CODE_OF_CONDUCT_ACCEPTED=2025.1=2026-12-31,2025.2=2027-03-31
 CODE_OF_CONDUCT_LATEST = env.str("CODE_OF_CONDUCT_LATEST", default="2026.1")
 CODE_OF_CONDUCT_ACCEPTED = env.dict("CODE_OF_CONDUCT_ACCEPTED", default={})
+# Where the Researcher Workbench drops its nightly Controlled Tier roster export (CSV). The
+# beat job imports it at 03:00 when its content changed; empty means imports are by hand.
+CONTROLLED_TIER_ROSTER_FILE = env.str("CONTROLLED_TIER_ROSTER_FILE", default="")
 # Version of the two consents' wording (portal/onboarding/consents.py holds the text).
 CONSENT_WORDING_VERSION = "2026.1"
 # Days before the earliest expiry on which a reminder goes out; one notice goes on expiry.

@@ -358,3 +358,42 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
         },
     )
     return roster
+
+
+def roster_refresh(*, source: RosterSource) -> RosterImport | None:
+    """The nightly refresh: import `source` unless it is the roster already current.
+
+    Who: the scheduler (no actor). Returns the new import, or None when the content is the
+    same as the current import's (nothing is written). A bad roster imports nothing: the
+    program admins are told what is wrong, the current roster stays in force, and
+    RosterInvalid is raised for the caller to log.
+    """
+    current = RosterImport.objects.filter(is_current=True).values_list("sha256", flat=True).first()
+    if current is not None and current == _digest(source.read()):
+        return None
+    try:
+        return roster_import(source=source, actor=None)
+    except RosterInvalid as invalid:
+        _tell_program_admins_the_refresh_failed(source=source, invalid=invalid)
+        raise
+
+
+def _tell_program_admins_the_refresh_failed(
+    *, source: RosterSource, invalid: RosterInvalid
+) -> None:
+    from django.urls import reverse
+
+    from portal.notifications import notify
+
+    admins = User.objects.filter(groups__name=Role.PROGRAM_ADMIN, is_active=True)
+    for admin in admins:
+        notify(
+            user=admin,
+            template="roster_refresh_failed",
+            context={
+                "source": source.name,
+                "problems": invalid.problems[:50],
+                "problem_count": len(invalid.problems),
+            },
+            url=reverse("access-roster"),
+        )

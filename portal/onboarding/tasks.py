@@ -39,3 +39,24 @@ def access_reminders_daily() -> dict[str, Any]:
         "reminders_sent": summary.reminders_sent,
         "notices_sent": summary.notices_sent,
     }
+
+
+@shared_task
+def roster_refresh_nightly() -> dict[str, Any]:
+    """Import the Workbench's nightly roster export, if one is configured and it changed."""
+    from django.conf import settings
+
+    from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_refresh
+
+    path = settings.CONTROLLED_TIER_ROSTER_FILE
+    if not path:
+        return {"status": "not configured"}
+    try:
+        roster = roster_refresh(source=CsvRosterSource(path))
+    except RosterInvalid as invalid:
+        return {"status": "refused", "problems": len(invalid.problems)}
+    except FileNotFoundError:
+        return {"status": "missing", "path": str(path)}
+    if roster is None:
+        return {"status": "unchanged"}
+    return {"status": "imported", "rows": roster.row_count, "import": roster.pk}
