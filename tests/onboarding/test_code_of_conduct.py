@@ -716,3 +716,20 @@ def test_a_name_changed_after_signing_is_flagged_for_re_signing(client, signer, 
 
     assert access_status_for(signer).get(Requirement.CODE_OF_CONDUCT).state == State.COMPLETE
     assert CodeOfConductSignature.objects.filter(user=signer).count() == 2
+
+
+def test_repeated_wrong_passwords_on_the_sign_page_are_throttled_per_user(
+    client, signer, published
+):
+    client.force_login(signer)
+    for _ in range(10):
+        response = client.post(
+            reverse("access-code-of-conduct"), _form_data(published, password="not-my-password")
+        )
+        assert "The password is not correct" in response.content.decode()
+
+    # Even the right password is turned away until the minute has passed.
+    response = client.post(reverse("access-code-of-conduct"), _form_data(published))
+
+    assert "Too many signing attempts with a wrong password" in response.content.decode()
+    _nothing_signed()

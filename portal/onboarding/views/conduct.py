@@ -3,6 +3,7 @@ and (program admins) publish a new version."""
 
 from typing import Any
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +41,8 @@ from portal.onboarding.forms_conduct import (
 )
 from portal.onboarding.selectors import access_status_for
 from portal.roles import Role
+
+_REENTRY_LIMIT_ACTION = "reauthenticate"
 
 
 def _user(request: HttpRequest) -> User:
@@ -142,7 +145,16 @@ def code_of_conduct_sign_view(request: HttpRequest) -> HttpResponse:
         return render(request, "onboarding/conduct/sign.html", _sign_context(request, form))
 
     form = CodeOfConductSignForm(request.POST, statements=version.statements)
-    if form.is_valid():
+    # Wrong passwords here count against the same per-user limit as allauth's password
+    # re-entry, so a borrowed session cannot be used to guess the password.
+    if form.is_valid() and not ratelimit.consume(
+        request, action=_REENTRY_LIMIT_ACTION, user=user, dry_run=True
+    ):
+        form.add_error(
+            None,
+            "Too many signing attempts with a wrong password. Wait a minute, then try again.",
+        )
+    elif form.is_valid():
         try:
             signature = code_of_conduct_sign(
                 user=user,
@@ -153,6 +165,8 @@ def code_of_conduct_sign_view(request: HttpRequest) -> HttpResponse:
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
         except SignatureRefused as refusal:
+            if "password" in refusal.problems:
+                ratelimit.consume(request, action=_REENTRY_LIMIT_ACTION, user=user)
             for field, problem in refusal.problems.items():
                 form.add_error(field if field in form.fields else None, problem)
         except DomainError as refusal:
