@@ -17,7 +17,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from portal.models import (
     CodeOfConductSignature,
@@ -55,18 +55,10 @@ EXPIRING_REQUIREMENTS: dict[Requirement, str] = {
 _STATUS_ATTRIBUTE = "_portal_access_status"
 
 
-def url_or_path(name: str, fallback: str) -> str:
-    """The named URL, or a fixed path while the page that owns the name is not built yet."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
-
-
 def renew_url(requirement: Requirement) -> str:
     """Where a person renews a requirement that expires."""
     if requirement == Requirement.CODE_OF_CONDUCT:
-        return url_or_path("access-code-of-conduct", "/access/code-of-conduct/")
+        return reverse("access-code-of-conduct")
     if requirement == Requirement.PROFILE_REVIEW:
         return reverse("access-profile-review")
     # Controlled Tier authorization is renewed in the Researcher Workbench, not here: the

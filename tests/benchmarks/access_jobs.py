@@ -3,7 +3,7 @@
     createdb -h 127.0.0.1 -U postgres bench_portal
     DJANGO_SETTINGS_MODULE=tests.settings \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_portal \\
-        .venv/bin/python -m benchmarks.access_jobs --users 20000
+        .venv/bin/python -m tests.benchmarks.access_jobs --users 20000
 
 It migrates the database named by DATABASE_URL, creates N researchers in bulk (most of
 them eligible, with expiries spread over the year, some never started, some bypassed),

@@ -23,7 +23,6 @@ from portal.onboarding.context_processors import (
     ONBOARDING_ROLES,
     lapse_day,
     remember_access_status,
-    url_or_path,
 )
 from portal.onboarding.eligibility import (
     AccessStatus,
@@ -135,9 +134,9 @@ def _page_for(r: RequirementStatus) -> str:
         case Requirement.CONTROLLED_TIER:
             return ""  # only the Workbench roster can change it
         case Requirement.CONSENT_PUBLIC_DISPLAY | Requirement.CONSENT_VIOLATION_RELEASE:
-            return url_or_path("access-consents", "/access/consents/")
+            return reverse("access-consents")
         case Requirement.CODE_OF_CONDUCT:
-            return url_or_path("access-code-of-conduct", "/access/code-of-conduct/")
+            return reverse("access-code-of-conduct")
         case Requirement.PROFILE_REVIEW:
             return reverse("access-profile-review")
         case _:
@@ -200,7 +199,7 @@ def _step_for(r: RequirementStatus, user: User) -> NextStep:
                 "Two consents are required: to the public display of your name, affiliation "
                 "and plain-language project descriptions, and to the public release of your "
                 "name and institution if you are found in violation of program policy.",
-                url_or_path("access-consents", "/access/consents/"),
+                reverse("access-consents"),
                 "Go to the consents",
             )
         case Requirement.CODE_OF_CONDUCT:
@@ -225,7 +224,7 @@ def _step_for(r: RequirementStatus, user: User) -> NextStep:
                 if renewing
                 else "Sign the Biospecimen Access Code of Conduct",
                 explanation,
-                url_or_path("access-code-of-conduct", "/access/code-of-conduct/"),
+                reverse("access-code-of-conduct"),
                 "Go to the Code of Conduct",
             )
         case Requirement.PROFILE_REVIEW:
