@@ -34,7 +34,7 @@ def _find_user(email: str) -> User | None:
 
 class Command(BaseCommand):
     help = (
-        "Print each eligibility requirement's state (label, state, last done, expires on, "
+        "Print each eligibility requirement's state (label, state, last done, holds through, "
         "note) and the verdict for the person with this email address. Exits 0 when "
         "eligible, 1 when not eligible, 2 when no user has that address."
     )
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             expires = f"{r.expires_on:%Y-%m-%d}" if r.expires_on else "-"
             line = (
                 f"  {r.label:<{width}}  {STATE_TEXT[r.state]:<13}  last done {last:<10}  "
-                f"expires on {expires:<10}"
+                f"holds through {expires:<10}"
             )
             if r.note:
                 line += f"  {r.note}"
