@@ -15,10 +15,10 @@ Decisions, so that the jobs can be reasoned about:
   a user records the initial verdict silently when it is "not eligible" (a user who has not
   finished onboarding has not changed anything), and with an `access.eligibility_changed`
   event when it is "eligible" (before: `eligible` None, meaning no verdict was recorded).
-  After that, every change of verdict writes exactly one event. The snapshot keeps the
-  verdict and the earliest expiry, not the reasons, so `before.failing` is `[]` when the
-  user was eligible and None (not recorded) when they were not; `after.failing` always
-  lists the requirements that do not hold.
+  After that, every change of verdict writes exactly one event, whose `before` and `after`
+  list the requirements that did not hold (`failing`). A change in which requirements
+  fail, or in the earliest expiry, without a change of verdict updates the snapshot and
+  writes no event.
 * Reminders go to eligible users only, about their earliest expiry (the first day a
   holding, not bypassed requirement lapses): a user who is already not eligible is sent to
   the requirements page by the portal itself, and a reminder about one date would hide the
@@ -159,6 +159,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
                 EligibilitySnapshot(
                     user_id=user_id,
                     eligible=status.eligible,
+                    failing=after["failing"],
                     earliest_expiry=status.earliest_expiry,
                     computed_at=now,
                 )
@@ -170,6 +171,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
             continue
         if (
             snapshot.eligible == status.eligible
+            and snapshot.failing == after["failing"]
             and snapshot.earliest_expiry == status.earliest_expiry
         ):
             unchanged.append(user_id)
@@ -177,11 +179,12 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
         if snapshot.eligible != status.eligible:
             before: dict[str, Any] = {
                 "eligible": snapshot.eligible,
-                "failing": [] if snapshot.eligible else None,
+                "failing": snapshot.failing,
                 "earliest_expiry": snapshot.earliest_expiry,
             }
             events.append((user_id, before, after))
         snapshot.eligible = status.eligible
+        snapshot.failing = after["failing"]
         snapshot.earliest_expiry = status.earliest_expiry
         snapshot.computed_at = now
         to_update.append(snapshot)
@@ -192,7 +195,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
         EligibilitySnapshot.objects.bulk_create(to_create)
     if to_update:
         EligibilitySnapshot.objects.bulk_update(
-            to_update, ["eligible", "earliest_expiry", "computed_at"]
+            to_update, ["eligible", "failing", "earliest_expiry", "computed_at"]
         )
     if events:
         users = User.objects.only("pk", "email", "full_name").in_bulk([e[0] for e in events])

@@ -266,6 +266,11 @@ class EligibilitySnapshot(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="eligibility_snapshot"
     )
     eligible = models.BooleanField()
+    failing = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The requirements that did not hold at the last check (Requirement values).",
+    )
     earliest_expiry = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField()
 

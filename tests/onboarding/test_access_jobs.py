@@ -12,7 +12,13 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection
 
 from portal.celery import app as celery_app
-from portal.models import AuditEvent, CodeOfConductSignature, EligibilitySnapshot, RosterEntry
+from portal.models import (
+    AuditEvent,
+    CodeOfConductSignature,
+    Consent,
+    EligibilitySnapshot,
+    RosterEntry,
+)
 from portal.onboarding import jobs
 from portal.onboarding.jobs import ELIGIBILITY_CHANGED, access_recheck_all
 from portal.onboarding.selectors import access_status_for
@@ -129,7 +135,7 @@ def test_renewal_after_a_lapse_is_audited_as_eligible_again(researcher):
 
     event = eligibility_events(researcher)[-1]
     assert event.before["eligible"] is False
-    assert event.before["failing"] is None  # the snapshot keeps the verdict, not reasons
+    assert event.before["failing"] == ["controlled_tier", "code_of_conduct", "profile_review"]
     assert event.after["eligible"] is True
     assert event.after["failing"] == []
     assert summary.became_eligible == 1
@@ -377,3 +383,22 @@ def test_both_daily_jobs_are_on_the_beat_schedule_and_registered():
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE == "America/Chicago"
     assert "portal.onboarding.tasks.access_recheck_daily" in celery_app.tasks
     assert "portal.onboarding.tasks.access_reminders_daily" in celery_app.tasks
+
+
+def test_another_requirement_failing_updates_the_snapshot_without_an_event(researcher):
+    make_eligible(researcher, today=SIGNED)
+    access_recheck_all(today=SIGNED)
+    Consent.objects.filter(user=researcher, kind=Consent.Kind.PUBLIC_DISPLAY).update(
+        withdrawn_at=at_noon(SIGNED)
+    )
+    access_recheck_all(today=SIGNED)
+    events = len(eligibility_events(researcher))
+    Consent.objects.filter(user=researcher).update(withdrawn_at=at_noon(SIGNED))
+
+    access_recheck_all(today=SIGNED)
+
+    assert len(eligibility_events(researcher)) == events
+    assert EligibilitySnapshot.objects.get(user=researcher).failing == [
+        "consent_public_display",
+        "consent_violation_release",
+    ]
