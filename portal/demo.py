@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
@@ -54,12 +55,16 @@ def demo_totp_secret(email: str) -> str:
     return base64.b32encode(digest).decode()
 
 
+def totp_secret(user: User) -> str:
+    """The user's TOTP secret (base32), as an authenticator app would be given it."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    return str(get_mfa_adapter().decrypt(authenticator.data["secret"]))
+
+
 def current_totp_code(user: User) -> str:
     """The code an authenticator app would show now for the user's TOTP secret."""
-    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    secret = TOTP(authenticator).instance.data["secret"]
     counter = int(timezone.now().timestamp()) // 30
-    return format_hotp_value(hotp_value(secret, counter))
+    return format_hotp_value(hotp_value(totp_secret(user), counter))
 
 
 @transaction.atomic

@@ -188,3 +188,12 @@ def test_seeding_access_states_twice_adds_no_second_signature_or_review():
         m.objects.count()
         for m in (CodeOfConductSignature, Consent, ProfileReview, RequirementBypass)
     ] == counts
+
+
+def test_demo_totp_secret_prints_the_secret_an_authenticator_app_is_given():
+    _seed()
+    out = StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_totp", "researcher@demo.example.org", "--secret", stdout=out)
+
+    assert out.getvalue().strip() == demo_totp_secret("researcher@demo.example.org")

@@ -1,8 +1,10 @@
+from typing import Any
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.demo import current_totp_code
+from portal.demo import current_totp_code, totp_secret
 from portal.models import User
 
 
@@ -11,14 +13,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="The demo user's email address.")
+        parser.add_argument(
+            "--secret",
+            action="store_true",
+            help="Print the TOTP secret (base32) instead, to add to an authenticator app once.",
+        )
 
-    def handle(self, *args: object, **options: str) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_totp is refused when DEBUG is off.")
         user = User.objects.filter(email__iexact=options["email"]).first()
         if user is None:
             raise CommandError(f"No user {options['email']}. Run `manage.py seed_demo` first.")
         try:
-            self.stdout.write(current_totp_code(user))
+            self.stdout.write(totp_secret(user) if options["secret"] else current_totp_code(user))
         except Authenticator.DoesNotExist as exc:
             raise CommandError(f"{user.email} has no authenticator app set up.") from exc
