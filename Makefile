@@ -5,6 +5,7 @@
 #   make worker  a Celery worker   (needs REDIS_URL)
 #   make beat    Celery beat, the scheduler (needs REDIS_URL)
 #   make lint    ruff and mypy only
+#   make totp EMAIL=researcher@demo.example.org   a demo user's current two-factor code
 #
 # Setup is incremental: the virtualenv is created once with Python 3.12, Python packages are
 # installed again only when pyproject.toml changes, and npm packages only when
@@ -25,10 +26,10 @@ PYTEST_ARGS ?=
 PY_STAMP := $(VENV)/.installed-pyproject
 NPM_STAMP := node_modules/.installed-package-lock
 
-.PHONY: help setup run test lint worker beat migrate seed clean
+.PHONY: help setup run test lint worker beat migrate seed totp clean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# *//'
+	@sed -n '3,9p' Makefile | sed 's/^# *//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,11 @@ seed: migrate
 
 run: seed
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Demo users exist only where DEBUG is on, so the code is printed with DEBUG=true too.
+totp:
+	@test -n "$(EMAIL)" || { echo "Name the demo user: make totp EMAIL=researcher@demo.example.org"; exit 2; }
+	@DEBUG=true $(PY) manage.py demo_totp $(EMAIL)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -22,4 +22,4 @@ class Command(BaseCommand):
             roles = ", ".join(role.label for role in demo.roles)
             note = ACCESS_STATE_NOTES.get(demo.email)
             self.stdout.write(f"  {demo.email:38} {roles}" + (f" ({note})" if note else ""))
-        self.stdout.write("Two-factor code for a demo user: python manage.py demo_totp EMAIL")
+        self.stdout.write("Two-factor code for a demo user: make totp EMAIL=<email>")
