@@ -26,23 +26,37 @@ def user_grant_initial_role(*, user: User) -> User:
     return user
 
 
+# Roles that work in the Django admin site (program admins maintain users and reference
+# data there; auditors read the audit log there). Staff status follows them.
+ADMIN_SITE_ROLES = frozenset({Role.PROGRAM_ADMIN.value, Role.AUDITOR.value})
+
+
 @transaction.atomic
 def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> User:
-    """A program admin (or a command run by the operator, actor None) sets a user's roles."""
+    """A program admin (or a command run by the operator, actor None) sets a user's roles.
+
+    The admin site's staff flag follows the roles that work there (ADMIN_SITE_ROLES);
+    superusers keep theirs. One `user.roles_set` event records both.
+    """
     if actor is not None and not (actor.is_superuser or actor.has_role(Role.PROGRAM_ADMIN)):
         raise PermissionRefused("Only a program admin can change roles.")
     user = User.objects.select_for_update().get(pk=user.pk)
     wanted = sorted({Role(role).value for role in roles})
     before = sorted(user.groups.values_list("name", flat=True))
-    if wanted == before:
+    staff = user.is_superuser or bool(ADMIN_SITE_ROLES.intersection(wanted))
+    if wanted == before and staff == user.is_staff:
         return user
     user.groups.set(Group.objects.filter(name__in=wanted))
     user.__dict__.pop("role_names", None)
+    changed_staff = staff != user.is_staff
+    if changed_staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
     audit_record(
         actor=actor,
         action="user.roles_set",
         target=user,
-        before={"roles": before},
-        after={"roles": wanted},
+        before={"roles": before, **({"is_staff": not staff} if changed_staff else {})},
+        after={"roles": wanted, **({"is_staff": staff} if changed_staff else {})},
     )
     return user

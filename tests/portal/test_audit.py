@@ -448,7 +448,9 @@ def test_a_role_change_in_the_user_admin_is_audited(client, superuser, researche
     assert researcher.full_name == "Renamed Researcher"
     assert set(researcher.groups.values_list("name", flat=True)) == {"researcher", "auditor"}
     events = {e.action: e for e in AuditEvent.objects.filter(target_id=str(researcher.pk))}
-    assert events["user.roles_set"].after == {"roles": ["auditor", "researcher"]}
+    # The auditor role works in the admin site, so it brings staff status with it.
+    assert events["user.roles_set"].after == {"roles": ["auditor", "researcher"], "is_staff": True}
+    assert researcher.is_staff
     assert events["user.roles_set"].actor == superuser
     assert events["user.admin_change"].after == {"full_name": "Renamed Researcher"}
     assert audit_verify_chain()[1] is None
