@@ -7,6 +7,7 @@ here, not changed. User changes made here are audited like any other change.
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from portal.audit import audit_record
 from portal.models import AuditEvent, Document, Notification, ReminderLog, User
 from portal.roles import Role
-from portal.services import user_set_roles
+from portal.services import user_email_addresses_reset, user_set_roles
 
 
 def _may_read_records(request: HttpRequest) -> bool:
@@ -158,8 +159,13 @@ class _EmailLoginMixin(forms.ModelForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        if taken.exists():
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists()
+        taken = taken or (
+            EmailAddress.objects.filter(email__iexact=email)
+            .exclude(user_id=self.instance.pk)
+            .exists()
+        )
+        if taken:
             raise forms.ValidationError("Another user already signs in with this address.")
         return email
 
@@ -232,6 +238,8 @@ class UserAdmin(DjangoUserAdmin):
         changed = [name for name in _AUDITED_USER_FIELDS if name in form.changed_data]
         if change and not changed:
             return
+        if change and "email" in changed:
+            user_email_addresses_reset(user=obj, actor=request.user)  # type: ignore[arg-type]
         audit_record(
             actor=request.user,  # type: ignore[arg-type]
             action="user.admin_change" if change else "user.admin_create",

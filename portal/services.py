@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -58,5 +59,31 @@ def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
         target=user,
         before={"roles": before, **({"is_staff": not staff} if changed_staff else {})},
         after={"roles": wanted, **({"is_staff": staff} if changed_staff else {})},
+    )
+    return user
+
+
+@transaction.atomic
+def user_email_addresses_reset(*, user: User, actor: User) -> User:
+    """After an admin changes someone's sign-in address, make it the only address on file.
+
+    Who: a superuser or program admin, from the user admin. The addresses allauth knew are
+    replaced by the new one, unverified: the old address no longer signs in or matches the
+    Controlled Tier roster, and the person confirms the new one at their next sign-in.
+    """
+    if not (actor.is_superuser or actor.has_role(Role.PROGRAM_ADMIN)):
+        raise PermissionRefused("Only a program admin can change someone's sign-in address.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = sorted(
+        EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")
+    )
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    audit_record(
+        actor=actor,
+        action="user.email_addresses_reset",
+        target=user,
+        before={"addresses": [{"email": e, "verified": v, "primary": p} for e, v, p in before]},
+        after={"addresses": [{"email": user.email, "verified": False, "primary": True}]},
     )
     return user
