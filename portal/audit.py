@@ -34,7 +34,7 @@ def _jsonable(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(dict(data or {}), cls=DjangoJSONEncoder))
 
 
-def _clean_ip(value: str | None) -> str | None:
+def clean_ip_address(value: str | None) -> str | None:
     """The address as the database will hand it back, or None when it is not an address.
 
     PostgreSQL's inet type and Django both normalise IPv6 spellings (case, zero runs), so
@@ -106,7 +106,7 @@ def audit_record(
         target_repr=str(target)[:255],
         before=_jsonable(before),
         after=_jsonable(after),
-        ip_address=_clean_ip(ip_address if ip_address is not None else current_ip_address()),
+        ip_address=clean_ip_address(ip_address if ip_address is not None else current_ip_address()),
         prev_hash=last or GENESIS_HASH,
     )
     event.hash = event_hash(event)
@@ -171,5 +171,6 @@ __all__ = [
     "audit_last_hash",
     "audit_record",
     "audit_verify_chain",
+    "clean_ip_address",
     "event_hash",
 ]

@@ -28,3 +28,8 @@ STAFF_ROLES: frozenset[str] = frozenset(
         Role.PROGRAM_ADMIN,
     }
 )
+
+
+# Who onboards (policy 2.1): researchers, and the authorized biospecimen users named on their
+# applications' teams. Their access status is computed, shown and re-checked daily.
+ONBOARDING_ROLES: frozenset[str] = frozenset({Role.RESEARCHER, Role.AUTHORIZED_USER})
