@@ -14,11 +14,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return bool(getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True))
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
-        user = super().save_user(request, user, form, commit=commit)
+        """The account and its researcher role are saved in one transaction (user_signup)."""
+        user = super().save_user(request, user, form, commit=False)
         if commit:
-            from portal.services import user_grant_initial_role
+            from portal.services import user_signup
 
-            user_grant_initial_role(user=user)
+            user_signup(user=user)
         return user
 
 

@@ -5,28 +5,52 @@ deleted. Notifications, reminders and documents are records of what happened and
 here, not changed. User changes made here are audited like any other change.
 """
 
+from contextvars import ContextVar
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db import router, transaction
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal.audit import audit_record
+from portal.actions import all_audit_actions
+from portal.errors import PermissionRefused
 from portal.models import AuditEvent, Document, Notification, ReminderLog, User
-from portal.roles import Role
-from portal.services import user_email_addresses_reset, user_set_roles
+from portal.permissions import can
+from portal.services import (
+    USER_ADMIN_FIELDS,
+    user_admin_create,
+    user_admin_update,
+    user_password_set,
+    user_set_roles,
+)
 
 
 def _may_read_records(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_active and (user.is_superuser or user.has_role(Role.AUDITOR, Role.PROGRAM_ADMIN))
+    return can(request.user, "records.read_all")  # type: ignore[arg-type]
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter by action, listing every action every app declares (portal.actions)."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return all_audit_actions()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,7 +78,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "created_at", "action", "actor_label", "target", "ip_address")
-    list_filter = ("action", "created_at", "target_type")
+    list_filter = (AuditActionFilter, "created_at", "target_type")
     search_fields = ("action", "actor_label", "target_type", "target_id", "target_repr", "hash")
     date_hierarchy = "created_at"
     ordering = ("-id",)
@@ -184,22 +208,36 @@ class PortalUserChangeForm(_EmailLoginMixin, UserChangeForm):
         field_classes: dict[str, type[forms.Field]] = {}
 
 
-# Fields whose changes the user admin writes to the audit log (roles go through
-# user_set_roles, which audits them itself; passwords are never logged).
-_AUDITED_USER_FIELDS = ("email", "full_name", "is_active", "is_staff", "is_superuser")
+_password_actor: ContextVar[User | None] = ContextVar("portal_password_actor", default=None)
+
+
+class AuditedAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's password form, saved through user_password_set (audited)."""
+
+    def save(self, commit: bool = True) -> Any:
+        actor = _password_actor.get()
+        if actor is None:  # only the user admin's own view sets the actor
+            raise PermissionRefused("Set passwords from the user admin.")
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return user_password_set(
+            user=self.user,  # type: ignore[arg-type]
+            password=self.cleaned_data["password1"] if usable else None,
+            actor=actor,
+        )
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Users sign in with their email address; there is no username.
 
-    Roles are groups, set through user_set_roles so that each change is audited; only a
-    superuser or a program admin may change them. Users are deactivated, never deleted:
-    the audit log refers to them.
+    Every write goes through the user services (portal/services.py), which check the
+    permission table and audit: creating and changing an account, its roles (groups) and its
+    password. Users are deactivated, never deleted: the audit log refers to them.
     """
 
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
+    change_password_form = AuditedAdminPasswordChangeForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("full_name",)}),
@@ -226,29 +264,27 @@ class UserAdmin(DjangoUserAdmin):
         actor = request.user
         if not actor.is_superuser:
             readonly += ["is_staff", "is_superuser"]
-            if not actor.has_role(Role.PROGRAM_ADMIN):  # type: ignore[union-attr]
-                readonly.append("groups")
+        if not can(actor, "user.roles.set", obj):  # type: ignore[arg-type]
+            readonly.append("groups")
         return readonly
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        changed = [name for name in _AUDITED_USER_FIELDS if name in form.changed_data]
-        if change and not changed:
+        actor: User = request.user  # type: ignore[assignment]
+        if not change:
+            user_admin_create(user=obj, actor=actor)
             return
-        if change and "email" in changed:
-            user_email_addresses_reset(user=obj, actor=request.user)  # type: ignore[arg-type]
-        audit_record(
-            actor=request.user,  # type: ignore[arg-type]
-            action="user.admin_change" if change else "user.admin_create",
-            target=obj,
-            before={name: form.initial.get(name) for name in changed} if change else {},
-            after={name: getattr(obj, name) for name in changed}
-            if change
-            else {"email": obj.email, "full_name": obj.full_name},
-        )
+        changed = [name for name in USER_ADMIN_FIELDS if name in form.changed_data]
+        if not changed:
+            return
+        # The form has already applied the new values to `obj`: hand the service the new
+        # values on an instance that still holds the stored ones.
+        changes = {name: getattr(obj, name) for name in changed}
+        for name in changed:
+            setattr(obj, name, form.initial.get(name))
+        user_admin_update(user=obj, changes=changes, actor=actor)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         roles = form.cleaned_data.pop("groups", None)
@@ -261,17 +297,12 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            response: HttpResponse = super().user_change_password(request, id, form_url)
-            # Success redirects to the user's page; a refused form renders or comes back here.
-            succeeded = response.status_code == 302 and response.url != request.get_full_path()  # type: ignore[attr-defined]
-            if request.method == "POST" and succeeded:
-                user = self.get_object(request, id)
-                if user is not None:
-                    audit_record(
-                        actor=request.user,  # type: ignore[arg-type]
-                        action="user.admin_password_set",
-                        target=user,
-                        after={"usable_password": user.has_usable_password()},
-                    )
-        return response
+        token = _password_actor.set(request.user)  # type: ignore[arg-type]
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
+
+
+# The onboarding records, read-only like the rest of the history (registered on import).
+import portal.onboarding.admin  # noqa: E402, F401

@@ -21,10 +21,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
-from portal.errors import DomainError, PermissionRefused
+from portal.errors import DomainError
 from portal.models import Document, User
-from portal.roles import Role
+from portal.permissions import can, ensure_can
 
 # Content type -> extension used for the stored name. Office formats are zip containers and
 # libmagic names them precisely; plain text and CSV are accepted for data dictionaries.
@@ -154,8 +155,7 @@ def document_store(*, upload: File, owner: User, purpose: str, actor: User) -> D
     for someone else. The record and the audit event are written together. Raises
     DocumentRejected for a wrong type or size, PermissionRefused for someone else's file.
     """
-    if actor.pk != owner.pk and not actor.holds_staff_role:
-        raise PermissionRefused("You can upload documents only to your own records.")
+    ensure_can(actor, "document.upload", owner)
     size = upload.size if upload.size is not None else len(upload.read())
     content_type = validate_upload(upload, size=size)
     digest = hashlib.sha256()
@@ -176,7 +176,7 @@ def document_store(*, upload: File, owner: User, purpose: str, actor: User) -> D
         )
         audit_record(
             actor=actor,
-            action="document.upload",
+            action=PortalAction.DOCUMENT_UPLOAD,
             target=document,
             after={
                 "purpose": purpose,
@@ -200,7 +200,7 @@ def documents_visible_to(*, user: User) -> QuerySet[Document]:
     Later issues widen this for reviewers and staff on the records a document belongs to.
     """
     qs = Document.objects.all()
-    if user.is_superuser or user.has_role(Role.AUDITOR, Role.PROGRAM_ADMIN):
+    if can(user, "records.read_all"):
         return qs
     return qs.filter(owner=user)
 

@@ -15,3 +15,14 @@ class PermissionRefused(DomainError):
 
 class TransitionNotAllowed(DomainError):
     """The record's current state does not allow the change."""
+
+
+class NotEligible(DomainError):
+    """Someone who must meet every access requirement (policy 2.1) does not.
+
+    `failing` names each requirement that does not hold, as the person reads it.
+    """
+
+    def __init__(self, message: str, *, failing: list[str]) -> None:
+        super().__init__(message)
+        self.failing = failing

@@ -17,8 +17,8 @@ from django.template.base import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from portal.errors import PermissionRefused
 from portal.models import Notification, ReminderLog, User
+from portal.permissions import ensure_can
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +135,7 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
     Only the recipient may; anyone else is refused and nothing changes. Not audited: it
     changes no record the policy governs.
     """
-    if notification.user_id != actor.pk:
-        raise PermissionRefused("You can only mark your own notifications as read.")
+    ensure_can(actor, "notification.mark_read", notification)
     if notification.read_at is None:
         now = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)

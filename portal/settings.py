@@ -347,7 +347,7 @@ CODE_OF_CONDUCT_ACCEPTED = env.dict("CODE_OF_CONDUCT_ACCEPTED", default={})
 # Where the Researcher Workbench drops its nightly Controlled Tier roster export (CSV). The
 # beat job imports it at 03:00 when its content changed; empty means imports are by hand.
 CONTROLLED_TIER_ROSTER_FILE = env.str("CONTROLLED_TIER_ROSTER_FILE", default="")
-# Version of the two consents' wording (portal/onboarding/consents.py holds the text).
+# Version of the two consents' wording (portal/onboarding/wordings.py holds the text).
 CONSENT_WORDING_VERSION = "2026.1"
 # Days before the earliest expiry on which a reminder goes out; one notice goes on expiry.
 ACCESS_REMINDER_DAYS = (30, 15, 7, 1)

@@ -1,5 +1,6 @@
 """The portal's own models: users, the audit log, notifications and private documents."""
 
+from portal.models.agreements import AgreementVersion
 from portal.models.audit import AuditEvent
 from portal.models.documents import Document
 from portal.models.notifications import Notification, ReminderLog
@@ -18,6 +19,7 @@ from portal.onboarding.models import (
 )
 
 __all__ = [
+    "AgreementVersion",
     "AuditEvent",
     "CodeOfConductSignature",
     "CodeOfConductVersion",

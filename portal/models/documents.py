@@ -32,7 +32,7 @@ class Document(models.Model):
     )
     size = models.PositiveBigIntegerField(help_text="Size in bytes.")
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the content as stored.")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, help_text="When it was uploaded.")
 
     class Meta:
         ordering = ["-uploaded_at"]

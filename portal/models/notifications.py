@@ -6,19 +6,24 @@ class Notification(models.Model):
     """An in-app notification; the same text goes out by email after commit."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        help_text="The recipient.",
     )
     template = models.CharField(
         max_length=100, help_text="The email template pair this was rendered from."
     )
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, help_text="The email's subject line.")
     body_text = models.TextField(help_text="The plain-text email body, also shown in the portal.")
     body_html = models.TextField(help_text="The HTML email body.")
     url = models.CharField(
         max_length=500, blank=True, help_text="Where in the portal the notification leads."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was written.")
+    read_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient marked it read; empty while unread."
+    )
     email_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the email left; empty until the worker sends it."
     )
@@ -44,12 +49,20 @@ class ReminderLog(models.Model):
         "'coc-expiry:42:2026-12-01:30d'.",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        help_text="Who was reminded.",
     )
     notification = models.OneToOneField(
-        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminder"
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminder",
+        help_text="The notification the reminder was sent as.",
     )
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(auto_now_add=True, help_text="When it was sent.")
 
     class Meta:
         ordering = ["-sent_at"]

@@ -17,13 +17,14 @@ from portal.models import (
     RequirementBypass,
     User,
 )
-from portal.onboarding.bypass import requirement_bypass_grant
-from portal.onboarding.conduct import code_of_conduct_sign, ensure_default_code_of_conduct
-from portal.onboarding.consents import consent_give
 from portal.onboarding.eligibility import Requirement
-from portal.onboarding.profile import profile_review_confirm, profile_update
-from portal.onboarding.roster import CsvRosterSource, roster_import
+from portal.onboarding.roster_files import CsvRosterSource
 from portal.onboarding.selectors import program_today
+from portal.onboarding.services.bypass import requirement_bypass_grant
+from portal.onboarding.services.conduct import code_of_conduct_sign, ensure_default_code_of_conduct
+from portal.onboarding.services.consents import consent_give
+from portal.onboarding.services.profile import profile_review_confirm, profile_update
+from portal.onboarding.services.roster import roster_import
 
 ELIGIBLE = ("researcher@demo.example.org", "teammember@demo.example.org")
 NEVER_STARTED = "new.researcher@demo.example.org"

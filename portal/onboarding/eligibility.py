@@ -1,9 +1,9 @@
 """Eligibility (policy 2.1) as one pure function of a researcher's records.
 
 `evaluate_access` takes plain values, reads no database and no clock: the same records and
-the same day always give the same verdict. `portal.onboarding.selectors.access_records_for`
-gathers the records; the daily job, the requirements page, the staff view and the
-`access_status` command all call this one function.
+the same day always give the same verdict. `access_records_for_users` (in
+`portal.onboarding.selectors`) gathers the records; the daily job, the requirements page,
+the banner, the staff view and the `access_status` command all call this one function.
 
 Dates are the program's calendar days (settings.TIME_ZONE). `expires_on` is the last day a
 requirement still holds; the day after it, the requirement has expired.
@@ -46,6 +46,15 @@ class State(StrEnum):
     INCOMPLETE = "incomplete"
     BYPASSED = "bypassed"
 
+
+# Each state as pages name it.
+STATE_LABELS: dict[State, str] = {
+    State.COMPLETE: "Complete",
+    State.EXPIRING_SOON: "Expiring soon",
+    State.EXPIRED: "Expired",
+    State.INCOMPLETE: "Incomplete",
+    State.BYPASSED: "Bypassed",
+}
 
 HOLDING_STATES = frozenset({State.COMPLETE, State.EXPIRING_SOON, State.BYPASSED})
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from portal.onboarding.conduct import DEFAULT_TITLE
+from portal.onboarding.wordings import DEFAULT_TITLE
 
 INITIALS_MARKER = "[initials]"
 

@@ -1,7 +1,7 @@
 """Forms for the roster page and the bypass form on a researcher's record (shape only).
 
-Whether a roster's lines are good, and whether a bypass may be granted, is decided by the
-services in `portal.onboarding.roster` and `portal.onboarding.bypass`.
+Whether a roster's lines are good is decided by `portal.onboarding.roster_files`, and whether
+a bypass may be granted by the service in `portal.onboarding.services.bypass`.
 """
 
 from django import forms

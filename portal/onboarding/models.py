@@ -7,12 +7,21 @@ import is a new row, so an auditor can see what held on any past day.
 from django.conf import settings
 from django.db import models
 
+from portal.lifecycles import Lifecycle, Transition
+from portal.models.agreements import AgreementVersion
+from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
+
+REQUIREMENT_CHOICES = [(r.value, REQUIREMENT_LABELS[r]) for r in Requirement]
+
 
 class ResearcherProfile(models.Model):
     """Contact details and affiliations a researcher keeps current (reviewed yearly)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="researcher_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="researcher_profile",
+        help_text="The researcher whose profile this is.",
     )
     institution = models.CharField(
         max_length=255, help_text="The researcher's primary institution (employer of record)."
@@ -20,7 +29,9 @@ class ResearcherProfile(models.Model):
     other_affiliations = models.TextField(
         blank=True, help_text="Other institutions or organisations, one per line."
     )
-    job_title = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(
+        max_length=200, blank=True, help_text="The researcher's position at the institution."
+    )
     phone = models.CharField(max_length=40, blank=True, help_text="A work telephone number.")
     postal_address = models.TextField(blank=True, help_text="A work postal address.")
     orcid = models.CharField(
@@ -31,7 +42,7 @@ class ResearcherProfile(models.Model):
     research_purposes = models.TextField(
         help_text="Plain-language descriptions of the researcher's research purposes."
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the profile last changed.")
 
     class Meta:
         verbose_name = "researcher profile"
@@ -47,14 +58,30 @@ class ConflictOfInterest(models.Model):
         FINANCIAL = "financial", "Financial"
         NON_FINANCIAL = "non_financial", "Non-financial"
 
-    profile = models.ForeignKey(
-        ResearcherProfile, on_delete=models.CASCADE, related_name="conflicts"
+    class State(models.TextChoices):
+        DECLARED = "declared", "In force"
+        RETIRED = "retired", "No longer applies"
+
+    LIFECYCLE = Lifecycle(
+        field="state",
+        states=State,
+        transitions=[Transition(State.DECLARED, State.RETIRED, "conflict.retire")],
+        noun="conflict of interest",
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    profile = models.ForeignKey(
+        ResearcherProfile,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+        help_text="The profile of the researcher who declared it.",
+    )
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, help_text="Financial or non-financial."
+    )
     description = models.TextField(
         help_text="What the conflict is and how its influence on the research is mitigated."
     )
-    declared_at = models.DateTimeField(auto_now_add=True)
+    declared_at = models.DateTimeField(auto_now_add=True, help_text="When it was declared.")
     retired_at = models.DateTimeField(
         null=True, blank=True, help_text="When the researcher said it no longer applies."
     )
@@ -65,11 +92,15 @@ class ConflictOfInterest(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} conflict of {self.profile.user}"
 
+    @property
+    def state(self) -> str:
+        return self.State.RETIRED if self.retired_at is not None else self.State.DECLARED
+
 
 class RosterImport(models.Model):
     """One import of the Researcher Workbench's Controlled Tier roster."""
 
-    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(auto_now_add=True, help_text="When it was imported.")
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -82,7 +113,7 @@ class RosterImport(models.Model):
         max_length=200, help_text="Where the roster came from: a file name or a source's name."
     )
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the imported content.")
-    row_count = models.PositiveIntegerField()
+    row_count = models.PositiveIntegerField(help_text="How many users the roster listed.")
     is_current = models.BooleanField(
         default=False, help_text="True for the latest successful import, which eligibility uses."
     )
@@ -104,9 +135,20 @@ class RosterImport(models.Model):
 class RosterEntry(models.Model):
     """An authorized Controlled Tier user, as one roster import listed them."""
 
-    roster = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="entries")
-    email = models.EmailField(db_index=True, help_text="Stored lower-case.")
-    workbench_username = models.CharField(max_length=150, blank=True)
+    roster = models.ForeignKey(
+        RosterImport,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        help_text="The import that listed this user.",
+    )
+    email = models.EmailField(
+        db_index=True,
+        help_text="The Workbench account's email, stored lower-case; matched against the "
+        "portal users' verified addresses.",
+    )
+    workbench_username = models.CharField(
+        max_length=150, blank=True, help_text="The user's name in the Researcher Workbench."
+    )
     access_expires_on = models.DateField(
         help_text="The last day the Controlled Tier authorization is valid."
     )
@@ -123,27 +165,50 @@ class RosterEntry(models.Model):
 class RequirementBypass(models.Model):
     """A program admin's audited exception to one requirement, with a written reason."""
 
+    class State(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        REVOKED = "revoked", "Revoked"
+
+    LIFECYCLE = Lifecycle(
+        field="state",
+        states=State,
+        transitions=[Transition(State.GRANTED, State.REVOKED, "requirement_bypass.revoke")],
+        noun="bypass",
+    )
+
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="requirement_bypasses"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requirement_bypasses",
+        help_text="The person for whom the requirement is waived.",
     )
     requirement = models.CharField(
-        max_length=40, help_text="Which requirement is bypassed (see Requirement in eligibility)."
+        max_length=40, choices=REQUIREMENT_CHOICES, help_text="Which requirement is waived."
     )
     reason = models.TextField(help_text="Why the requirement is waived, in the admin's words.")
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The program admin who waived it.",
     )
-    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_at = models.DateTimeField(auto_now_add=True, help_text="When it was waived.")
     expires_on = models.DateField(
         null=True, blank=True, help_text="Last day the bypass holds; empty until revoked."
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a program admin ended it; empty while granted."
+    )
 
     class Meta:
         ordering = ["-granted_at"]
 
     def __str__(self) -> str:
         return f"Bypass of {self.requirement} for {self.user}"
+
+    @property
+    def state(self) -> str:
+        return self.State.REVOKED if self.revoked_at is not None else self.State.GRANTED
 
 
 class Consent(models.Model):
@@ -159,16 +224,34 @@ class Consent(models.Model):
             "Public release of name and institution if found in violation of program policy",
         )
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    class State(models.TextChoices):
+        GIVEN = "given", "Given"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    LIFECYCLE = Lifecycle(
+        field="state",
+        states=State,
+        transitions=[Transition(State.GIVEN, State.WITHDRAWN, "consent.withdraw")],
+        noun="consent",
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        help_text="The researcher who consented.",
+    )
+    kind = models.CharField(
+        max_length=30, choices=Kind.choices, help_text="Which of the two consents of 2.1."
+    )
     wording_version = models.CharField(
         max_length=20, help_text="Version of the consent wording the researcher agreed to."
     )
     wording_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the wording text shown.")
-    given_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    given_at = models.DateTimeField(help_text="When the consent was given (UTC).")
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the researcher withdrew it; empty while given."
+    )
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -176,40 +259,45 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} consent of {self.user}"
 
+    @property
+    def state(self) -> str:
+        return self.State.WITHDRAWN if self.withdrawn_at is not None else self.State.GIVEN
 
-class CodeOfConductVersion(models.Model):
+
+class CodeOfConductVersion(AgreementVersion):
     """A published version of the Biospecimen Access Code of Conduct. Never edited."""
 
-    version = models.CharField(max_length=20, unique=True, help_text="e.g. 2026.1")
-    title = models.CharField(max_length=200, default="Biospecimen Access Code of Conduct")
-    body = models.TextField(help_text="The full text the signer reads (Markdown-free plain text).")
-    statements = models.JSONField(
-        help_text="The statements the signer acknowledges, in order: "
-        '[{"text": "...", "initials": true}, ...].'
-    )
-    sha256 = models.CharField(
-        max_length=64, help_text="SHA-256 of the title, body and statements as published."
-    )
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    title = models.CharField(
+        max_length=200,
+        default="Biospecimen Access Code of Conduct",
+        help_text="The agreement's title as published.",
     )
 
-    class Meta:
-        ordering = ["-published_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.title} v{self.version}"
+    class Meta(AgreementVersion.Meta):
+        verbose_name = "Code of Conduct version"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_code_of_conduct_version",
+            )
+        ]
 
 
 class CodeOfConductSignature(models.Model):
     """A signature on one exact version of the Code of Conduct (DESIGN: Signatures)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coc_signatures"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="coc_signatures",
+        help_text="The signer.",
     )
     version = models.ForeignKey(
-        CodeOfConductVersion, on_delete=models.PROTECT, related_name="signatures"
+        CodeOfConductVersion,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        help_text="The exact version signed.",
     )
     printed_name = models.CharField(max_length=200, help_text="The full name the signer typed.")
     initials = models.JSONField(
@@ -223,14 +311,17 @@ class CodeOfConductSignature(models.Model):
         max_length=64, help_text="The version's hash at signing; must still match to verify."
     )
     signed_at = models.DateTimeField(help_text="UTC time of signing.")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The address the signature came from."
+    )
     signed_copy = models.ForeignKey(
         "portal.Document",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The signed PDF the signer can download at any time.",
+        help_text="The signed PDF the signer can download at any time; empty until it has "
+        "been rendered (it is rendered after the signature commits, and again on demand).",
     )
 
     class Meta:
@@ -244,9 +335,12 @@ class ProfileReview(models.Model):
     """One annual confirmation of the profile, with what was confirmed."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile_reviews"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="profile_reviews",
+        help_text="The researcher who confirmed their profile.",
     )
-    confirmed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(help_text="When the profile was confirmed (UTC).")
     snapshot = models.JSONField(
         help_text="The profile, affiliations, conflicts and research purposes as confirmed."
     )
@@ -263,16 +357,23 @@ class EligibilitySnapshot(models.Model):
     """The last computed verdict per user, so the daily job can record changes only."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="eligibility_snapshot"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="eligibility_snapshot",
+        help_text="The researcher or authorized biospecimen user checked.",
     )
-    eligible = models.BooleanField()
+    eligible = models.BooleanField(help_text="The verdict at the last daily check.")
     failing = models.JSONField(
         default=list,
         blank=True,
         help_text="The requirements that did not hold at the last check (Requirement values).",
     )
-    earliest_expiry = models.DateField(null=True, blank=True)
-    computed_at = models.DateTimeField()
+    earliest_expiry = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day of the first holding requirement to lapse, at the last check.",
+    )
+    computed_at = models.DateTimeField(help_text="When the daily check last looked.")
 
     def __str__(self) -> str:
         return f"{self.user}: {'eligible' if self.eligible else 'not eligible'}"

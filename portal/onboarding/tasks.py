@@ -1,4 +1,4 @@
-"""Thin Celery tasks for onboarding's scheduled jobs (see portal.onboarding.jobs).
+"""Thin Celery tasks for onboarding's scheduled jobs (see portal.onboarding.services.access).
 
 Beat runs them daily (settings.CELERY_BEAT_SCHEDULE); without Redis, run
 `manage.py access_recheck` and `manage.py access_send_reminders` from cron instead.
@@ -9,7 +9,7 @@ from typing import Any
 
 from celery import shared_task
 
-from portal.onboarding import jobs
+from portal.onboarding.services import access
 
 # A full pass over 100,000 researchers takes minutes, not seconds: allow up to an hour
 # instead of the default five minutes. Each batch commits on its own, so a run cut short
@@ -20,7 +20,7 @@ _DAILY_JOB_LIMITS: dict[str, Any] = {"soft_time_limit": 55 * 60, "time_limit": 6
 @shared_task(**_DAILY_JOB_LIMITS)
 def access_recheck_daily() -> dict[str, Any]:
     """Re-check every researcher's eligibility and audit each change."""
-    summary = jobs.access_recheck_all()
+    summary = access.access_recheck_all()
     return {
         "today": summary.today.isoformat(),
         "users": summary.users,
@@ -32,7 +32,7 @@ def access_recheck_daily() -> dict[str, Any]:
 @shared_task(**_DAILY_JOB_LIMITS)
 def access_reminders_daily() -> dict[str, Any]:
     """Send the expiry reminders and expiry notices due today, each once."""
-    summary = jobs.access_send_reminders()
+    summary = access.access_send_reminders()
     return {
         "today": summary.today.isoformat(),
         "users": summary.users,
@@ -46,7 +46,8 @@ def roster_refresh_nightly() -> dict[str, Any]:
     """Import the Workbench's nightly roster export, if one is configured and it changed."""
     from django.conf import settings
 
-    from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_refresh
+    from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
+    from portal.onboarding.services.roster import roster_refresh
 
     path = settings.CONTROLLED_TIER_ROSTER_FILE
     if not path:

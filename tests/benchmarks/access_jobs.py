@@ -222,9 +222,9 @@ def _queries_per_batch(run: Callable[[], Any]) -> tuple[int, int]:
 
 def _batch_times(run: Callable[[], Any]) -> list[float]:
     """Wall time of each batch of one run, in order of primary key."""
-    from portal.onboarding import jobs
+    from portal.onboarding.services import access
 
-    real = jobs.onboarding_user_batches
+    real = access.onboarding_user_batches
     times: list[float] = []
 
     def timed(*, batch_size: int) -> Iterator[list[int]]:
@@ -237,16 +237,16 @@ def _batch_times(run: Callable[[], Any]) -> list[float]:
             yield ids
             times.append(time.perf_counter() - started)
 
-    jobs.onboarding_user_batches = timed
+    access.onboarding_user_batches = timed
     try:
         run()
     finally:
-        jobs.onboarding_user_batches = real
+        access.onboarding_user_batches = real
     return times
 
 
 def _round(n: int, *, today: date, batch_size: int) -> tuple[Timing, list[float]]:
-    from portal.onboarding.jobs import access_recheck_all, access_send_reminders
+    from portal.onboarding.services.access import access_recheck_all, access_send_reminders
 
     def recheck() -> Any:
         return access_recheck_all(today=today, batch_size=batch_size)
@@ -289,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from portal.models import User
-    from portal.onboarding.jobs import ONBOARDING_ROLES
     from portal.onboarding.selectors import program_today
+    from portal.roles import ONBOARDING_ROLES
 
     if User.objects.filter(groups__name__in=ONBOARDING_ROLES).exists():
         print(

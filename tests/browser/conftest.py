@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from portal.demo import DEMO_USERS, current_totp_code
 from portal.models import User
 from portal.roles import Role
+from portal.services.demo import DEMO_USERS, current_totp_code
 
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 DEMO_EMAILS = [demo.email for demo in DEMO_USERS]

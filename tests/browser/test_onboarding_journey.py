@@ -13,9 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from portal.models import User
-from portal.onboarding.conduct import ensure_default_code_of_conduct
-from portal.onboarding.roster import CsvRosterSource, roster_import
+from portal.onboarding.roster_files import CsvRosterSource
 from portal.onboarding.selectors import program_today
+from portal.onboarding.services.conduct import ensure_default_code_of_conduct
+from portal.onboarding.services.roster import roster_import
 from portal.roles import Role
 from tests.browser.conftest import SCREENSHOT_DIR
 

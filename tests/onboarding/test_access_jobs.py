@@ -19,9 +19,9 @@ from portal.models import (
     EligibilitySnapshot,
     RosterEntry,
 )
-from portal.onboarding import jobs
-from portal.onboarding.jobs import ELIGIBILITY_CHANGED, access_recheck_all
 from portal.onboarding.selectors import access_status_for
+from portal.onboarding.services import access
+from portal.onboarding.services.access import ELIGIBILITY_CHANGED, access_recheck_all
 from portal.onboarding.tasks import access_recheck_daily
 from portal.roles import Role
 from tests.factories import UserFactory
@@ -44,8 +44,8 @@ SIGNED = date(2026, 1, 10)
 # SIGNED + 364 days; the roster authorization one day longer.
 LAST_DAY = SIGNED + timedelta(days=364)
 # Queries for one batch in which nothing changed: the keyset page of user ids, the savepoint,
-# the locked snapshots, the selector's nine, the UPDATE of computed_at, the release.
-QUERIES_PER_QUIET_BATCH = 14
+# the locked snapshots, the selector's one, the UPDATE of computed_at, the release.
+QUERIES_PER_QUIET_BATCH = 6
 
 
 def eligibility_events(user=None):
@@ -263,7 +263,7 @@ def test_two_runs_at_once_record_one_snapshot_and_one_event(monkeypatch):
     """Both runs read no snapshot; one inserts first, the other retries and finds it."""
     user = UserFactory(roles=[Role.RESEARCHER], two_factor=True)
     make_eligible(user, today=SIGNED)
-    real = jobs.access_statuses_for
+    real = access.access_statuses_for
     both_computed = threading.Barrier(2, timeout=30)
     waited = threading.local()
 
@@ -274,7 +274,7 @@ def test_two_runs_at_once_record_one_snapshot_and_one_event(monkeypatch):
             both_computed.wait()
         return statuses
 
-    monkeypatch.setattr(jobs, "access_statuses_for", statuses_then_wait)
+    monkeypatch.setattr(access, "access_statuses_for", statuses_then_wait)
     summaries, errors = [], []
 
     def run() -> None:

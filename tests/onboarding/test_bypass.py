@@ -7,9 +7,9 @@ import time_machine
 
 from portal.errors import DomainError, PermissionRefused
 from portal.models import AuditEvent, RequirementBypass
-from portal.onboarding.bypass import requirement_bypass_grant, requirement_bypass_revoke
 from portal.onboarding.eligibility import Requirement, State
 from portal.onboarding.selectors import access_status_for
+from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
 from tests.onboarding.factories import RequirementBypassFactory, make_eligible
 
 REASON = "Workbench roster export is late; CT access confirmed with the DRC by email."

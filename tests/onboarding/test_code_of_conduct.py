@@ -18,24 +18,24 @@ from portal.models import (
     Document,
     Notification,
 )
-from portal.onboarding.conduct import (
-    DEFAULT_VERSION,
+from portal.onboarding.eligibility import Requirement, State
+from portal.onboarding.helpers import code_of_conduct_digest, initials_fit_name, signature_meaning
+from portal.onboarding.selectors import (
+    access_status_for,
+    code_of_conduct_history_for,
+    code_of_conduct_signature_verify,
+    code_of_conduct_versions_overview,
+    latest_code_of_conduct,
+)
+from portal.onboarding.services.conduct import (
     SIGNED_COPY_PURPOSE,
     CodeOfConductVersionExists,
     SignatureRefused,
-    code_of_conduct_digest,
-    code_of_conduct_history_for,
     code_of_conduct_publish,
     code_of_conduct_sign,
-    code_of_conduct_signature_verify,
-    code_of_conduct_versions_overview,
     ensure_default_code_of_conduct,
-    initials_fit_name,
-    latest_code_of_conduct,
-    signature_meaning,
 )
-from portal.onboarding.eligibility import Requirement, State
-from portal.onboarding.selectors import access_status_for
+from portal.onboarding.wordings import DEFAULT_VERSION
 from portal.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.onboarding.factories import CodeOfConductSignatureFactory

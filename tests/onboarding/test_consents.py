@@ -9,15 +9,10 @@ from django.urls import reverse
 
 from portal.errors import PermissionRefused
 from portal.models import AuditEvent, Consent
-from portal.onboarding.consents import (
-    CONSENT_WORDINGS,
-    consent_give,
-    consent_states_for,
-    consent_withdraw,
-    consent_wording,
-)
 from portal.onboarding.eligibility import Requirement, State
-from portal.onboarding.selectors import access_status_for
+from portal.onboarding.selectors import access_status_for, consent_states_for
+from portal.onboarding.services.consents import consent_give, consent_withdraw
+from portal.onboarding.wordings import CONSENT_WORDINGS, consent_wording
 from tests.factories import UserFactory
 
 PUBLIC = Consent.Kind.PUBLIC_DISPLAY

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from portal.models import AuditEvent, ConflictOfInterest, ResearcherProfile
-from portal.onboarding.profile import conflict_declare, conflict_retire, profile_update
+from portal.onboarding.services.profile import conflict_declare, conflict_retire, profile_update
 from tests.onboarding.factories import CodeOfConductSignatureFactory, ResearcherProfileFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,13 @@ from django.urls import reverse
 from portal.errors import DomainError, PermissionRefused
 from portal.models import AuditEvent, ProfileReview
 from portal.onboarding.eligibility import Requirement, State
-from portal.onboarding.profile import (
+from portal.onboarding.selectors import access_status_for
+from portal.onboarding.services.profile import (
     conflict_declare,
     conflict_retire,
     profile_review_confirm,
     profile_update,
 )
-from portal.onboarding.selectors import access_status_for
 from tests.onboarding.factories import ResearcherProfileFactory
 
 pytestmark = pytest.mark.django_db

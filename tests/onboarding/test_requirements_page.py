@@ -20,19 +20,13 @@ from portal.models import (
     ResearcherProfile,
     RosterEntry,
 )
-from portal.onboarding.context_processors import (
-    EXPIRING_REQUIREMENTS,
-    access_banner,
-    expiring_access_status,
-    remember_access_status,
-)
+from portal.onboarding.context_processors import access_banner, remember_access_status
 from portal.onboarding.eligibility import Requirement
 from portal.onboarding.selectors import access_status_for
 from portal.roles import Role
 from tests.onboarding.factories import (
     CodeOfConductSignatureFactory,
     RequirementBypassFactory,
-    RosterEntryFactory,
     make_eligible,
 )
 
@@ -428,10 +422,10 @@ def test_a_team_member_sees_the_banner_30_days_before_an_expiry(client, authoriz
 
 # --- queries ------------------------------------------------------------------------------
 
-# Session, user, roles, the access status (nine, from the selector), last-done dates (three),
+# Session, user, roles, the access status (one, from the selector), last-done dates (three),
 # unread notifications, and the session save (three statements on a savepoint). The banner
 # reuses the page's access status: no query of its own.
-ACCESS_PAGE_QUERIES = 19
+ACCESS_PAGE_QUERIES = 11
 
 
 def test_the_requirements_page_makes_a_fixed_number_of_queries(
@@ -493,54 +487,12 @@ def test_the_banner_reuses_an_access_status_the_page_already_computed(
         assert access_banner(request) == {"access_banner": []}
 
 
-# --- the banner's one query agrees with the full access status -----------------------------
-
-
-def _scenarios(user_factory):
-    """Users in every state the expiring requirements can be in."""
-    users = {}
-    users["new"] = user_factory(roles=[Role.RESEARCHER])
-    users["eligible"] = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
-    users["old"] = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=date(2025, 6, 1))
-    renamed = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
-    renamed.full_name = "Someone Else Entirely"
-    renamed.save(update_fields=["full_name"])
-    users["renamed"] = renamed
-    bypassed = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=date(2025, 6, 1))
-    for requirement in EXPIRING_REQUIREMENTS:
-        RequirementBypassFactory(user=bypassed, requirement=requirement)
-    users["bypassed"] = bypassed
-    # Matched on the roster through a second, verified address typed in capitals.
-    second = user_factory(roles=[Role.RESEARCHER])
-    second.emailaddress_set.create(email="Second.Address@Example.org", verified=True)
-    RosterEntryFactory(email="second.address@example.org", access_expires_on=date(2027, 1, 10))
-    users["second-address"] = second
-    # An incomplete profile after a review.
-    incomplete = make_eligible(user_factory(roles=[Role.RESEARCHER]), today=SIGNED_ON)
-    ResearcherProfile.objects.filter(user=incomplete).update(institution="")
-    users["incomplete-profile"] = incomplete
-    return users
-
-
-@pytest.mark.parametrize("days_before", [60, 30, 29, 1, 0, -1, -200])
-def test_the_banners_one_query_agrees_with_the_full_access_status(user_factory, days_before):
-    users = _scenarios(user_factory)
-    today = EXPIRES_ON - timedelta(days=days_before)
-
-    for name, user in users.items():
-        full = access_status_for(user, today=today)
-        lean = expiring_access_status(user, today=today)
-        for requirement in EXPIRING_REQUIREMENTS:
-            assert lean.get(requirement) == full.get(requirement), (name, requirement)
+# --- the banner follows the full access status -------------------------------------------
 
 
 def test_the_banner_follows_a_retired_code_of_conduct_version(researcher, settings):
     make_eligible(researcher)
     settings.CODE_OF_CONDUCT_LATEST = "2099.1"
 
-    full = access_status_for(researcher).get(Requirement.CODE_OF_CONDUCT)
-    lean = expiring_access_status(researcher).get(Requirement.CODE_OF_CONDUCT)
-
-    assert lean == full
     [item] = access_banner(_request(researcher))["access_banner"]
     assert "has been retired" in item.text

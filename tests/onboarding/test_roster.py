@@ -18,13 +18,9 @@ from django.urls import reverse
 from portal.errors import PermissionRefused
 from portal.models import AuditEvent, RosterEntry, RosterImport
 from portal.onboarding.eligibility import Requirement, State
-from portal.onboarding.roster import (
-    CsvRosterSource,
-    RosterInvalid,
-    RosterSource,
-    roster_import,
-)
+from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid, RosterSource
 from portal.onboarding.selectors import access_status_for
+from portal.onboarding.services.roster import roster_import
 from tests.onboarding.factories import RosterImportFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -21,6 +21,7 @@ from portal.audit import (
 from portal.management.commands.verify_audit_log import Command as VerifyAuditLog
 from portal.middleware import RequestContextMiddleware
 from portal.models import AuditEvent, User
+from portal.roles import Role
 from tests.factories import UserFactory
 
 needs_postgres = pytest.mark.skipif(
@@ -67,7 +68,13 @@ def _tamper(sql: str, params: list) -> None:
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(email="root@example.org", is_staff=True, is_superuser=True, two_factor=True)
+    return UserFactory(
+        email="root@example.org",
+        roles=[Role.PROGRAM_ADMIN],
+        is_staff=True,
+        is_superuser=True,
+        two_factor=True,
+    )
 
 
 def _verify_exit(capsys, monkeypatch) -> tuple[int, str, str]:

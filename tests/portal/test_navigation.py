@@ -83,8 +83,8 @@ DASHBOARD_PANELS: dict[str, tuple[str, list[str]]] = {
 # Queries for one dashboard page: session, user, the user's roles, the unread count, and the
 # session save (savepoint, update, release: sessions are saved on every request). Staff
 # roles add the two-factor check (RequireTwoFactorMiddleware). Researchers and team members
-# instead add their access status (nine reads, policy 2.1) and the access banner (one).
-DASHBOARD_QUERIES = {"researcher": 17, "authorized_user": 17}
+# instead add their access status (one read, policy 2.1) and the access banner (one).
+DASHBOARD_QUERIES = {"researcher": 9, "authorized_user": 9}
 STAFF_DASHBOARD_QUERIES = 8
 
 

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from portal.demo import DEMO_USERS, demo_totp_secret
 from portal.models import User
 from portal.roles import Role
+from portal.services.demo import DEMO_USERS, demo_totp_secret
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.onboarding.jobs import access_recheck_all
+from portal.onboarding.services.access import access_recheck_all
 
 
 def parse_day(value: str | None) -> date | None:

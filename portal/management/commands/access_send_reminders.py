@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.management.commands.access_recheck import parse_day
-from portal.onboarding.jobs import access_send_reminders
+from portal.onboarding.services.access import access_send_reminders
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.demo import current_totp_code, totp_secret
 from portal.models import User
+from portal.services.demo import current_totp_code, totp_secret
 
 
 class Command(BaseCommand):

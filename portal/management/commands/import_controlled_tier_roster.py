@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_import
+from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
+from portal.onboarding.services.roster import roster_import
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_USERS, seed_demo_users
 from portal.onboarding.demo import ACCESS_STATE_NOTES, seed_demo_access
+from portal.services.demo import DEMO_USERS, seed_demo_users
 
 
 class Command(BaseCommand):

@@ -14,24 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
 from portal.models import Consent, User
-from portal.onboarding.conduct import (
-    SignatureRefused,
-    code_of_conduct_history_for,
-    code_of_conduct_publish,
-    code_of_conduct_sign,
-    code_of_conduct_versions_overview,
-    example_initials,
-    latest_code_of_conduct,
-    latest_signature_of,
-    same_name,
-    signature_meaning,
-)
-from portal.onboarding.consents import (
-    consent_give,
-    consent_states_for,
-    consent_withdraw,
-    consents_of,
-)
 from portal.onboarding.eligibility import Requirement
 from portal.onboarding.forms_conduct import (
     INITIALS_MARKER,
@@ -39,7 +21,22 @@ from portal.onboarding.forms_conduct import (
     CodeOfConductSignForm,
     ConsentGiveForm,
 )
-from portal.onboarding.selectors import access_status_for
+from portal.onboarding.helpers import example_initials, same_name, signature_meaning
+from portal.onboarding.selectors import (
+    access_status_for,
+    code_of_conduct_history_for,
+    code_of_conduct_versions_overview,
+    consent_states_for,
+    consents_of,
+    latest_code_of_conduct,
+    latest_signature_of,
+)
+from portal.onboarding.services.conduct import (
+    SignatureRefused,
+    code_of_conduct_publish,
+    code_of_conduct_sign,
+)
+from portal.onboarding.services.consents import consent_give, consent_withdraw
 from portal.roles import Role
 
 _REENTRY_LIMIT_ACTION = "reauthenticate"

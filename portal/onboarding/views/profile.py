@@ -12,35 +12,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
-from portal.models import (
-    CodeOfConductSignature,
-    ConflictOfInterest,
-    ProfileReview,
-    ResearcherProfile,
-    User,
-)
+from portal.models import User
 from portal.onboarding.eligibility import ANNUAL_VALIDITY
 from portal.onboarding.forms_profile import ConflictForm, ProfileForm, ReviewConfirmForm
-from portal.onboarding.profile import (
-    REVIEW_REQUIRED_FIELDS,
+from portal.onboarding.helpers import review_missing, snapshot_changes
+from portal.onboarding.selectors import (
+    conflicts_of,
+    has_signed_code_of_conduct,
+    own_conflicts,
+    profile_of,
+    profile_reviews_of,
+    profile_snapshot,
+    program_date,
+)
+from portal.onboarding.services.profile import (
     conflict_declare,
     conflict_retire,
     profile_review_confirm,
-    profile_snapshot,
     profile_update,
-    snapshot_changes,
 )
-from portal.onboarding.selectors import program_date
-
-
-def _profile_of(user: User) -> ResearcherProfile | None:
-    return ResearcherProfile.objects.filter(user=user).first()
-
-
-def _conflicts_of(profile: ResearcherProfile | None) -> list[ConflictOfInterest]:
-    if profile is None:
-        return []
-    return list(profile.conflicts.order_by("retired_at", "declared_at", "pk"))
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -60,8 +50,8 @@ def _render_profile(
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    profile = _profile_of(user)
-    conflicts = _conflicts_of(profile)
+    profile = profile_of(user=user)
+    conflicts = conflicts_of(profile=profile)
     return render(
         request,
         "onboarding/profile/profile.html",
@@ -94,7 +84,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return _render_profile(request, form=form, status=400)
     messages.success(request, "Your profile is saved.")
-    if name_changed and CodeOfConductSignature.objects.filter(user=user).exists():
+    if name_changed and has_signed_code_of_conduct(user=user):
         messages.warning(
             request,
             "Your name has changed, so your Code of Conduct signature no longer matches it: "
@@ -127,7 +117,7 @@ def conflict_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's own conflicts as no longer applying (404 for anyone else's)."""
-    conflict = get_object_or_404(ConflictOfInterest, pk=pk, profile__user=request.user)
+    conflict = get_object_or_404(own_conflicts(user=request.user), pk=pk)  # type: ignore[arg-type]
     try:
         conflict_retire(conflict=conflict, actor=request.user)  # type: ignore[arg-type]
     except DomainError as error:
@@ -141,8 +131,8 @@ def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _review_context(user: User, form: ReviewConfirmForm) -> dict[str, Any]:
-    profile = _profile_of(user)
-    reviews = list(ProfileReview.objects.filter(user=user).order_by("-confirmed_at", "-id"))
+    profile = profile_of(user=user)
+    reviews = profile_reviews_of(user=user)
     history = [
         {
             "review": review,
@@ -153,11 +143,7 @@ def _review_context(user: User, form: ReviewConfirmForm) -> dict[str, Any]:
         for i, review in enumerate(reviews)
     ]
     latest = reviews[0] if reviews else None
-    missing = [
-        words
-        for field, words in REVIEW_REQUIRED_FIELDS.items()
-        if profile is None or not getattr(profile, field).strip()
-    ]
+    missing = review_missing(profile)
     return {
         "profile": profile,
         "snapshot": profile_snapshot(user, profile),

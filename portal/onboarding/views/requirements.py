@@ -9,36 +9,25 @@ from their dashboard to this page.
 from dataclasses import dataclass
 from datetime import date
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
-from portal.models import Consent, RosterImport, User
-from portal.onboarding.context_processors import (
-    ONBOARDING_ROLES,
-    lapse_day,
-    remember_access_status,
-)
+from portal.models import User
+from portal.onboarding.context_processors import lapse_day, remember_access_status
 from portal.onboarding.eligibility import (
+    STATE_LABELS,
     AccessStatus,
     Requirement,
     RequirementStatus,
     State,
 )
-from portal.onboarding.selectors import access_status_for, program_date, program_today
+from portal.onboarding.selectors import access_status_for, completion_dates_for, program_today
+from portal.roles import ONBOARDING_ROLES
 
-STATE_LABELS: dict[State, str] = {
-    State.COMPLETE: "Complete",
-    State.EXPIRING_SOON: "Expiring soon",
-    State.EXPIRED: "Expired",
-    State.INCOMPLETE: "Incomplete",
-    State.BYPASSED: "Bypassed",
-}
 # Bootstrap badge classes; the badge always carries the state in words too.
 STATE_BADGES: dict[State, str] = {
     State.COMPLETE: "text-bg-success",
@@ -83,27 +72,16 @@ class NextStep:
 
 def _last_done(user: User, status: AccessStatus) -> dict[Requirement, tuple[date | None, str]]:
     """When each requirement was last done, with a word on what that date is (3 queries)."""
-    done: dict[Requirement, tuple[date | None, str]] = {}
-    for kind, given_at in (
-        Consent.objects.filter(user=user, withdrawn_at__isnull=True)
-        .values("kind")
-        .annotate(latest=Max("given_at"))
-        .values_list("kind", "latest")
-    ):
-        done[Requirement(f"consent_{kind}")] = (program_date(given_at), "Given")
-    totp_since = (
-        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if totp_since is not None:
-        done[Requirement.TWO_FACTOR] = (program_date(totp_since), "Turned on")
-    roster_imported_at = (
-        RosterImport.objects.filter(is_current=True).values_list("imported_at", flat=True).first()
-    )
-    if roster_imported_at is not None and status.get(Requirement.CONTROLLED_TIER).expires_on:
+    dates = completion_dates_for(user=user)
+    done: dict[Requirement, tuple[date | None, str]] = {
+        requirement: (given_on, "Given")
+        for requirement, given_on in dates.consents_given_on.items()
+    }
+    if dates.two_factor_since is not None:
+        done[Requirement.TWO_FACTOR] = (dates.two_factor_since, "Turned on")
+    if dates.roster_imported_on is not None and status.get(Requirement.CONTROLLED_TIER).expires_on:
         done[Requirement.CONTROLLED_TIER] = (
-            program_date(roster_imported_at),
+            dates.roster_imported_on,
             "Listed on the roster imported",
         )
     for r in status.requirements:

@@ -9,9 +9,10 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
 from portal.errors import DomainError
-from portal.models import RosterImport
 from portal.onboarding.forms_roster import RosterUploadForm
-from portal.onboarding.roster import CsvRosterSource, RosterInvalid, roster_import
+from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
+from portal.onboarding.selectors import current_roster_import, roster_imports
+from portal.onboarding.services.roster import roster_import
 from portal.roles import Role
 
 IMPORTS_PER_PAGE = 25
@@ -47,9 +48,9 @@ def roster_page(request: HttpRequest) -> HttpResponse:
                     "this roster is now the one eligibility is checked against.",
                 )
                 return redirect("access-roster")
-    history = Paginator(RosterImport.objects.select_related("imported_by"), IMPORTS_PER_PAGE)
+    history = Paginator(roster_imports(), IMPORTS_PER_PAGE)
     page = history.get_page(request.GET.get("page"))
-    current = RosterImport.objects.select_related("imported_by").filter(is_current=True).first()
+    current = current_roster_import()
     return render(
         request,
         "onboarding/roster/page.html",

@@ -7,34 +7,38 @@ batch (`access_statuses_for`), so a page costs the same number of queries whatev
 
 from dataclasses import dataclass
 
-from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.errors import DomainError
-from portal.models import RequirementBypass, RosterEntry, User
-from portal.onboarding.bypass import requirement_bypass_grant, requirement_bypass_revoke
-from portal.onboarding.eligibility import REQUIREMENT_LABELS, AccessStatus, Requirement, State
+from portal.models import RequirementBypass, User
+from portal.onboarding.eligibility import (
+    REQUIREMENT_LABELS,
+    STATE_LABELS,
+    AccessStatus,
+    Requirement,
+)
 from portal.onboarding.forms_roster import BypassGrantForm
-from portal.onboarding.selectors import access_status_for, access_statuses_for, program_today
-from portal.roles import Role
+from portal.onboarding.selectors import (
+    access_status_for,
+    access_statuses_for,
+    bypasses_of,
+    current_roster_entries_for,
+    email_addresses_of,
+    onboarding_people,
+    program_today,
+)
+from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
+from portal.roles import ONBOARDING_ROLES, Role
 
 PEOPLE_PER_PAGE = 50
 VIEWER_ROLES = (Role.PROGRAM_ADMIN, Role.AUDITOR, Role.PRAB_CHAIR, Role.BIOBANK_STAFF)
-ONBOARDING_ROLES = (Role.RESEARCHER, Role.AUTHORIZED_USER)
-STATE_LABELS = {
-    State.COMPLETE: "Complete",
-    State.EXPIRING_SOON: "Expiring soon",
-    State.EXPIRED: "Expired",
-    State.INCOMPLETE: "Incomplete",
-    State.BYPASSED: "Bypassed",
-}
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -51,14 +55,6 @@ def _admin(request: HttpRequest) -> User:
     return user
 
 
-def onboarding_people() -> QuerySet[User]:
-    """Researchers and authorized biospecimen users, by name."""
-    member = User.groups.through.objects.filter(
-        user_id=OuterRef("pk"), group__name__in=ONBOARDING_ROLES
-    )
-    return User.objects.filter(Exists(member)).order_by("full_name", "email", "pk")
-
-
 @dataclass(frozen=True)
 class PersonRow:
     person: User
@@ -73,9 +69,9 @@ class PersonRow:
 @login_required
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    viewer = _viewer(request)
     query = request.GET.get("q", "").strip()
-    people = onboarding_people().prefetch_related("groups")
+    people = onboarding_people(viewer=viewer).prefetch_related("groups")
     if query:
         people = people.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
     paginator = Paginator(people, PEOPLE_PER_PAGE)
@@ -119,21 +115,13 @@ def _record_context(
         BypassRow(
             bypass=b,
             label=REQUIREMENT_LABELS.get(b.requirement, b.requirement),
-            active=b.revoked_at is None and (b.expires_on is None or b.expires_on >= today),
+            active=b.active,
         )
-        for b in RequirementBypass.objects.filter(user=person).select_related("granted_by")
+        for b in bypasses_of(person=person, today=today)
     ]
-    emails = list(
-        EmailAddress.objects.filter(user=person)
-        .order_by("-primary", "email")
-        .values("email", "verified")
-    )
+    emails = email_addresses_of(person=person)
     verified = [e["email"].lower() for e in emails if e["verified"]]
-    roster_entries = list(
-        RosterEntry.objects.filter(roster__is_current=True, email__in=verified).order_by(
-            "-access_expires_on"
-        )
-    )
+    roster_entries = current_roster_entries_for(emails=verified)
     is_admin = request.user.has_role(Role.PROGRAM_ADMIN)  # type: ignore[union-attr]
     return {
         "person": person,
@@ -153,8 +141,8 @@ def _record_context(
 @login_required
 @require_GET
 def person_record(request: HttpRequest, pk: int) -> HttpResponse:
-    _viewer(request)
-    person = get_object_or_404(onboarding_people(), pk=pk)
+    viewer = _viewer(request)
+    person = get_object_or_404(onboarding_people(viewer=viewer), pk=pk)
     return render(request, "onboarding/staff/person.html", _record_context(request, person))
 
 
@@ -162,7 +150,7 @@ def person_record(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_bypass_grant(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _admin(request)
-    person = get_object_or_404(onboarding_people(), pk=pk)
+    person = get_object_or_404(onboarding_people(viewer=actor), pk=pk)
     form = BypassGrantForm(request.POST)
     if form.is_valid():
         try:
@@ -187,8 +175,8 @@ def person_bypass_grant(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_bypass_revoke(request: HttpRequest, pk: int, bypass_pk: int) -> HttpResponse:
     actor = _admin(request)
-    person = get_object_or_404(onboarding_people(), pk=pk)
-    bypass = get_object_or_404(RequirementBypass, pk=bypass_pk, user=person)
+    person = get_object_or_404(onboarding_people(viewer=actor), pk=pk)
+    bypass = get_object_or_404(bypasses_of(person=person), pk=bypass_pk)
     try:
         requirement_bypass_revoke(bypass=bypass, actor=actor)
     except DomainError as refused:

@@ -6,9 +6,6 @@ Nothing is deleted: a conflict that no longer applies is retired, and every revi
 row holding a snapshot of what the researcher confirmed.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,26 +13,14 @@ from django.utils import timezone
 from portal.audit import audit_record
 from portal.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from portal.models import ConflictOfInterest, ProfileReview, ResearcherProfile, User
+from portal.onboarding.helpers import PROFILE_FIELDS, review_missing, snapshot_changes
+from portal.onboarding.selectors import profile_snapshot
 from portal.onboarding.validators import normalise_orcid
 from portal.roles import Role
 
 # Fields a researcher keeps current. The name lives on the user (it is what they sign with);
-# the rest on the profile.
+# the rest on the profile (`PROFILE_FIELDS`).
 USER_FIELDS = ("full_name",)
-PROFILE_FIELDS = (
-    "institution",
-    "other_affiliations",
-    "job_title",
-    "phone",
-    "postal_address",
-    "orcid",
-    "research_purposes",
-)
-# What the annual review needs before it can be confirmed, with how to name it to the user.
-REVIEW_REQUIRED_FIELDS = {
-    "institution": "your institution",
-    "research_purposes": "a description of your research purposes",
-}
 
 
 def _ensure_may_edit(actor: User, user: User) -> None:
@@ -174,54 +159,6 @@ def conflict_retire(*, conflict: ConflictOfInterest, actor: User) -> ConflictOfI
     return conflict
 
 
-def profile_snapshot(user: User, profile: ResearcherProfile | None) -> dict[str, Any]:
-    """What a profile review confirms, as plain JSON values (the conflicts still in force)."""
-    conflicts = (
-        [
-            {
-                "id": c.pk,
-                "kind": c.kind,
-                "description": c.description,
-                "declared_at": c.declared_at.isoformat(),
-            }
-            for c in profile.conflicts.filter(retired_at__isnull=True).order_by("declared_at", "pk")
-        ]
-        if profile is not None
-        else []
-    )
-    return {
-        "full_name": user.full_name,
-        "email": user.email,
-        **{field: getattr(profile, field, "") if profile else "" for field in PROFILE_FIELDS},
-        "conflicts": conflicts,
-    }
-
-
-SNAPSHOT_LABELS = {
-    "full_name": "name",
-    "email": "email address",
-    "institution": "institution",
-    "other_affiliations": "other affiliations",
-    "job_title": "job title",
-    "phone": "telephone",
-    "postal_address": "postal address",
-    "orcid": "ORCID iD",
-    "research_purposes": "research purposes",
-    "conflicts": "conflicts of interest",
-}
-
-
-def snapshot_changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
-    """The parts of the profile that differ between two review snapshots, in words."""
-    if previous is None:
-        return []
-    return [
-        label
-        for key, label in SNAPSHOT_LABELS.items()
-        if previous.get(key, "") != current.get(key, "")
-    ]
-
-
 @transaction.atomic
 def profile_review_confirm(*, user: User, actor: User) -> ProfileReview:
     """The researcher confirms their profile as it stands now (the annual review, 2.1).
@@ -235,11 +172,7 @@ def profile_review_confirm(*, user: User, actor: User) -> ProfileReview:
         raise PermissionRefused("Only the researcher can confirm their own profile review.")
     locked_user = User.objects.select_for_update().get(pk=user.pk)
     profile = ResearcherProfile.objects.select_for_update().filter(user=locked_user).first()
-    missing = [
-        words
-        for field, words in REVIEW_REQUIRED_FIELDS.items()
-        if profile is None or not getattr(profile, field).strip()
-    ]
+    missing = review_missing(profile)
     if missing:
         raise DomainError(
             "Your profile review cannot be confirmed yet: add "

@@ -8,14 +8,13 @@ audited with the reason, so an auditor can see who waived what, when and why.
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.errors import DomainError, PermissionRefused
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
-from portal.onboarding.selectors import program_date, program_today
+from portal.onboarding.selectors import active_bypass_q, program_date, program_today
 from portal.roles import Role
 
 REASON_MIN_LENGTH = 20
@@ -70,8 +69,7 @@ def requirement_bypass_grant(
     User.objects.select_for_update().get(pk=user.pk)
     active = (
         RequirementBypass.objects.select_for_update()
-        .filter(user=user, requirement=waived.value, revoked_at__isnull=True)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .filter(active_bypass_q(today), user=user, requirement=waived.value)
         .first()
     )
     if active is not None:

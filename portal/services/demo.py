@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.models import User
 from portal.roles import Role
-from portal.services import user_set_roles
+from portal.services.users import user_set_roles
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,8 @@ from portal.onboarding.eligibility import (
     State,
 )
 from portal.onboarding.selectors import access_statuses_for, program_today
-from portal.roles import Role
+from portal.roles import ONBOARDING_ROLES
 
-ONBOARDING_ROLES = (Role.RESEARCHER.value, Role.AUTHORIZED_USER.value)
 ELIGIBILITY_CHANGED = "access.eligibility_changed"
 REQUIREMENTS_URL = "/access/"
 # An expiry notice missed on its day (the job did not run) still goes out within this
@@ -128,7 +127,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
 
     Runs in one transaction with the batch's snapshots locked, so two runs at once do not
     both record the same change: the second waits, then finds nothing changed.
-    Queries: the snapshots, the selector's nine, and one UPDATE of `computed_at`; then one
+    Queries: the snapshots, the selector's one, and one UPDATE of `computed_at`; then one
     bulk insert, one bulk update and one user load when there are changes, and the audit
     event of each change.
     """
@@ -336,7 +335,7 @@ def access_send_reminders(*, today: date | None = None, batch_size: int = 1000) 
     expiry; a notice goes once for each requirement that has just expired. Bypassed
     requirements send nothing. Each message is written through `reminder_send_once`, so a
     second run on the same day sends nothing; the email leaves after commit.
-    Queries per batch: the user list, the selector's nine, and one look-up of the keys
+    Queries per batch: the user list, the selector's one, and one look-up of the keys
     already used; then a handful per message actually sent.
     """
     day = today or program_today()

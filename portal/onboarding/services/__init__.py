@@ -1,0 +1,1 @@
+"""Every write on onboarding records."""
