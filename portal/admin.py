@@ -268,6 +268,20 @@ class UserAdmin(DjangoUserAdmin):
             readonly.append("groups")
         return readonly
 
+    # The admin site follows the permission table, not Django's model permissions: program
+    # admins change accounts, auditors read them, and the superuser flag adds nothing.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_read_records(request) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can(request.user, "user.admin_change")  # type: ignore[arg-type]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can(request.user, "user.admin_change", obj)  # type: ignore[arg-type]
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

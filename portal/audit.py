@@ -17,6 +17,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from portal.actions import AuditAction
 from portal.middleware import current_ip_address
 from portal.models import AuditEvent, User
 
@@ -73,7 +74,7 @@ def event_hash(event: AuditEvent) -> str:
 def audit_record(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     target: models.Model,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
@@ -82,8 +83,15 @@ def audit_record(
     """Append one event to the audit log, inside the caller's transaction.
 
     Called by every service that changes state. `actor` is None for scheduled jobs.
-    The request's address is taken from the current request when not given.
+    `action` is a member of an app's AuditAction enumeration (portal.actions), never a
+    free string, so that one typo cannot split the history. The request's address is
+    taken from the current request when not given.
     """
+    if not isinstance(action, AuditAction):
+        raise TypeError(
+            f"audit_record needs an AuditAction member, not {action!r}: declare the action "
+            "in the app's actions.py."
+        )
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             "audit_record must run inside the transaction that makes the change "
@@ -100,7 +108,7 @@ def audit_record(
         created_at=timezone.now(),
         actor=actor,
         actor_label=actor.email if actor is not None else "system",
-        action=action,
+        action=action.value,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         target_repr=str(target)[:255],

@@ -31,6 +31,7 @@ from portal.roles import ONBOARDING_ROLES, STAFF_ROLES, Role
 
 ANY_ROLE: frozenset[str] = frozenset({"*"})
 """A grant to every signed-in, active user, whatever roles they hold (or none)."""
+OWN = "own records only"
 
 
 # --- Object-level conditions ----------------------------------------------------------------
@@ -150,7 +151,7 @@ def roles_granted(action: str) -> Mapping[str, str]:
     granted: dict[str, str] = {}
     for role in Role:
         notes = [
-            grant.note or ("if the condition holds" if grant.condition is not None else "")
+            (grant.note or "if the condition holds") if grant.condition is not None else ""
             for grant in permission.grants
             if grant.applies_to_role(role.value)
         ]
@@ -171,7 +172,6 @@ def _roles(*roles: Iterable[str] | str) -> frozenset[str]:
 # --- The portal's own actions ---------------------------------------------------------------
 
 ADMIN = _roles(Role.PROGRAM_ADMIN)
-OWN = "own records only"
 
 register(
     "user.roles.set",
@@ -200,8 +200,8 @@ register(
 )
 register(
     "document.upload",
-    Grant(ANY_ROLE, is_self, note="to their own records"),
-    Grant(_roles(STAFF_ROLES), note="for anyone"),
+    Grant(ANY_ROLE, is_self, note=OWN),
+    Grant(_roles(STAFF_ROLES)),
     refusal="You can upload documents only to your own records.",
     subject="user",
 )
@@ -238,6 +238,13 @@ register(
     Grant(ANY_ROLE, is_self, note=OWN),
     refusal="Each person signs the Code of Conduct for themself.",
     subject="user",
+)
+register(
+    "code_of_conduct.signed_copy.render",
+    Grant(ANY_ROLE, is_owner, note=OWN),
+    refusal="Only the signer can have their signed copy prepared.",
+    system=True,
+    subject="code of conduct signature",
 )
 register(
     "code_of_conduct.publish",

@@ -339,11 +339,8 @@ LOGGING = {
 
 # --- Access requirements (policy 2.1) -------------------------------------------------------
 
-# The Biospecimen Access Code of Conduct version researchers sign now, and older versions
-# that still count until the date given (the last day they hold). Any other version is
-# retired. Example: CODE_OF_CONDUCT_ACCEPTED=2025.1=2026-12-31,2025.2=2027-03-31
-CODE_OF_CONDUCT_LATEST = env.str("CODE_OF_CONDUCT_LATEST", default="2026.1")
-CODE_OF_CONDUCT_ACCEPTED = env.dict("CODE_OF_CONDUCT_ACCEPTED", default={})
+# Which Code of Conduct version is signed, and until when older ones count, is data that a
+# program admin sets through an audited service (portal/agreements.py), not a setting.
 # Where the Researcher Workbench drops its nightly Controlled Tier roster export (CSV). The
 # beat job imports it at 03:00 when its content changed; empty means imports are by hand.
 CONTROLLED_TIER_ROSTER_FILE = env.str("CONTROLLED_TIER_ROSTER_FILE", default="")

@@ -9,13 +9,17 @@ def settings_choice_into_rows(apps, schema_editor):
     """Which Code of Conduct version is signed, and which older ones still count, was named
     in settings (CODE_OF_CONDUCT_LATEST, CODE_OF_CONDUCT_ACCEPTED); it is now data on the
     versions, changed only by a program admin through an audited service."""
+    import os
     from datetime import date
 
-    from django.conf import settings
-
     version_model = apps.get_model("portal", "CodeOfConductVersion")
-    latest = getattr(settings, "CODE_OF_CONDUCT_LATEST", "2026.1")
-    accepted = getattr(settings, "CODE_OF_CONDUCT_ACCEPTED", {}) or {}
+    # The settings read these variables; they are read here once more, as they were.
+    latest = os.environ.get("CODE_OF_CONDUCT_LATEST", "2026.1")
+    accepted = dict(
+        item.split("=", 1)
+        for item in os.environ.get("CODE_OF_CONDUCT_ACCEPTED", "").split(",")
+        if "=" in item
+    )
     version_model.objects.filter(version=latest).update(is_current=True)
     for label, last_day in accepted.items():
         version_model.objects.filter(version=label).exclude(version=latest).update(

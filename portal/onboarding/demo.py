@@ -94,7 +94,7 @@ def seed_demo_access(users: dict[str, User]) -> None:
     10 days (Controlled Tier), expired (Controlled Tier), bypassed (Controlled Tier)."""
     today = program_today()
     ensure_default_code_of_conduct()
-    version = CodeOfConductVersion.objects.get(version=settings.CODE_OF_CONDUCT_LATEST)
+    version = CodeOfConductVersion.objects.get(is_current=True)
     admin = users[ADMIN]
     roster_import(
         source=CsvRosterSource(io.BytesIO(_roster_csv(today)), name="demo-roster.csv"), actor=admin

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_INITIALS = 4
+WRONG_PASSWORD = "The password is not correct. Re-enter the password you sign in with."  # noqa: S105
 
 # The researcher profile's fields a researcher keeps current, in the order a review shows
 # them. The name lives on the user (it is what they sign with); these on the profile.
@@ -162,6 +163,42 @@ def initials_check(
         else:
             stored[str(index)] = value
     return stored, problems
+
+
+def signature_problems(
+    *,
+    statements: Sequence[Mapping[str, Any]],
+    printed_name: str,
+    account_name: str,
+    initials: Mapping[int, str],
+    password_correct: bool,
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Check a Code of Conduct signature form: the name to sign with, the initials to
+    store (by statement index) and every problem, keyed by form field. Pure.
+
+    The printed name must match the account's name (capitals and spacing aside) unless the
+    account has none yet; the initials must fit the printed name; the password must be the
+    signer's (the caller checks it and says whether it was).
+    """
+    problems: dict[str, str] = {}
+    name = " ".join(printed_name.split())
+    if not name:
+        problems["printed_name"] = "Type your full name."
+    elif account_name and not same_name(name, account_name):
+        problems["printed_name"] = (
+            f"The name you typed, {name}, is not the full name on your account, "
+            f"{account_name}. Type your name as it is on your account (capitals and spacing "
+            "do not matter), or correct the name on your profile first."
+        )
+    stored, initials_problems = initials_check(
+        statements=statements,
+        initials=initials,
+        name=name if "printed_name" not in problems else "",
+    )
+    problems.update(initials_problems)
+    if not password_correct:
+        problems["password"] = WRONG_PASSWORD
+    return name, stored, problems
 
 
 # --- The profile and its reviews ------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
+from portal.actions import AuditAction, PortalAction
 from portal.audit import (
     GENESIS_HASH,
     AuditOutsideTransaction,
@@ -33,11 +34,29 @@ class Boom(Exception):
     pass
 
 
+class AuditTestAction(AuditAction):
+    """Actions these tests record (audit_record accepts enumeration members only)."""
+
+    TEST_CHANGE = "user.test_change", "Test change"
+    EXPIRE = "user.expire", "Test expiry"
+    TOUCH = "user.touch", "Test touch"
+    SHIP = "shipment.ship", "Test shipment"
+    CONCURRENT = "user.concurrent", "Test concurrent append"
+
+
+def test_audit_record_refuses_a_free_string_action(db):
+    target = UserFactory()
+    with transaction.atomic(), pytest.raises(TypeError, match="AuditAction member"):
+        audit_record(actor=None, action="user.tuoch", target=target)  # type: ignore[arg-type]
+
+    assert not AuditEvent.objects.exists()
+
+
 def _record(*, actor: User | None, target: User, n: int) -> AuditEvent:
     with transaction.atomic():
         return audit_record(
             actor=actor,
-            action="user.test_change",
+            action=AuditTestAction.TEST_CHANGE,
             target=target,
             before={"n": n - 1},
             after={"n": n},
@@ -100,7 +119,7 @@ def test_an_event_records_actor_action_target_before_and_after(db):
     with transaction.atomic():
         event = audit_record(
             actor=actor,
-            action="user.roles_set",
+            action=PortalAction.USER_ROLES_SET,
             target=target,
             before={"roles": []},
             after={"roles": ["researcher"]},
@@ -122,7 +141,7 @@ def test_an_event_records_actor_action_target_before_and_after(db):
 def test_an_event_without_an_actor_is_recorded_as_the_system(db):
     target = UserFactory()
     with transaction.atomic():
-        event = audit_record(actor=None, action="user.expire", target=target)
+        event = audit_record(actor=None, action=AuditTestAction.EXPIRE, target=target)
     assert event.actor is None
     assert event.actor_label == "system"
 
@@ -140,7 +159,7 @@ def test_an_event_carries_the_address_of_the_request_that_caused_it(db):
 
     def view(request):
         with transaction.atomic():
-            recorded.append(audit_record(actor=None, action="user.touch", target=target))
+            recorded.append(audit_record(actor=None, action=AuditTestAction.TOUCH, target=target))
         from django.http import HttpResponse
 
         return HttpResponse("ok")
@@ -152,7 +171,7 @@ def test_an_event_carries_the_address_of_the_request_that_caused_it(db):
     assert recorded[0].ip_address == "203.0.113.7"
     # Outside the request the address is forgotten again.
     with transaction.atomic():
-        later = audit_record(actor=None, action="user.touch", target=target)
+        later = audit_record(actor=None, action=AuditTestAction.TOUCH, target=target)
     assert later.ip_address is None
 
 
@@ -160,7 +179,7 @@ def test_an_ipv6_address_is_stored_normalised_and_the_event_still_verifies(db):
     target = UserFactory()
     with transaction.atomic():
         event = audit_record(
-            actor=None, action="user.touch", target=target, ip_address="2001:DB8:0:0::1"
+            actor=None, action=AuditTestAction.TOUCH, target=target, ip_address="2001:DB8:0:0::1"
         )
     event.refresh_from_db()
     assert event.ip_address == "2001:db8::1"
@@ -171,7 +190,9 @@ def test_an_ipv6_address_is_stored_normalised_and_the_event_still_verifies(db):
 def test_an_address_that_is_not_an_ip_is_left_out_rather_than_failing_the_change(db):
     target = UserFactory()
     with transaction.atomic():
-        event = audit_record(actor=None, action="user.touch", target=target, ip_address="proxy")
+        event = audit_record(
+            actor=None, action=AuditTestAction.TOUCH, target=target, ip_address="proxy"
+        )
     assert event.ip_address is None
 
 
@@ -184,7 +205,7 @@ def test_before_and_after_values_are_stored_as_json_and_still_verify(db):
     with transaction.atomic():
         audit_record(
             actor=None,
-            action="shipment.ship",
+            action=AuditTestAction.SHIP,
             target=target,
             before={"volume_ml": decimal.Decimal("1.50"), "when": None},
             after={"shipped_at": when, "day": when.date(), "nested": {"b": 1, "a": [1, 2]}},
@@ -198,7 +219,7 @@ def test_before_and_after_values_are_stored_as_json_and_still_verify(db):
 def test_audit_record_refuses_to_run_outside_a_transaction(transactional_db):
     target = UserFactory()
     with pytest.raises(AuditOutsideTransaction, match=r"inside the transaction"):
-        audit_record(actor=None, action="user.touch", target=target)
+        audit_record(actor=None, action=AuditTestAction.TOUCH, target=target)
     assert not AuditEvent.objects.exists()
 
 
@@ -207,7 +228,7 @@ def test_rolling_back_the_callers_transaction_leaves_no_event(db):
 
     def change_then_fail() -> None:
         with transaction.atomic():
-            audit_record(actor=None, action="user.touch", target=target)
+            audit_record(actor=None, action=AuditTestAction.TOUCH, target=target)
             raise Boom
 
     with pytest.raises(Boom):
@@ -216,7 +237,7 @@ def test_rolling_back_the_callers_transaction_leaves_no_event(db):
     assert not AuditEvent.objects.exists()
     # The chain carries on from the last committed event, not the rolled-back one.
     with transaction.atomic():
-        event = audit_record(actor=None, action="user.touch", target=target)
+        event = audit_record(actor=None, action=AuditTestAction.TOUCH, target=target)
     assert event.prev_hash == GENESIS_HASH
 
 
@@ -226,7 +247,7 @@ def test_audit_record_issues_a_fixed_number_of_queries(db, django_assert_num_que
     # Read the previous hash and insert; on PostgreSQL also take the chain's advisory lock.
     expected = 3 if connection.vendor == "postgresql" else 2
     with transaction.atomic(), django_assert_num_queries(expected):
-        audit_record(actor=target, action="user.touch", target=target, after={"x": 1})
+        audit_record(actor=target, action=AuditTestAction.TOUCH, target=target, after={"x": 1})
 
 
 # --- Verifying the chain -----------------------------------------------------------------
@@ -360,7 +381,7 @@ def test_two_threads_appending_at_once_still_make_one_valid_chain():
                 with transaction.atomic():
                     audit_record(
                         actor=None,
-                        action="user.concurrent",
+                        action=AuditTestAction.CONCURRENT,
                         target=target,
                         after={"worker": worker, "n": n},
                     )

@@ -7,18 +7,17 @@ every page costs one query.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
-from django.utils import timezone
 
+from portal.clock import program_date, program_today
 from portal.models import (
     CodeOfConductSignature,
+    CodeOfConductVersion,
     Consent,
     ProfileReview,
     RequirementBypass,
@@ -37,22 +36,36 @@ from portal.onboarding.eligibility import (
 from portal.onboarding.helpers import same_name
 
 
-def program_today() -> date:
-    """Today's date in the program's time zone (due dates are decided there)."""
-    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-
-
-def program_date(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-
-
 def code_of_conduct_policy() -> CodeOfConductPolicy:
-    """The accepted Code of Conduct versions, from settings."""
-    accepted = {
-        version: date.fromisoformat(str(last_day))
-        for version, last_day in settings.CODE_OF_CONDUCT_ACCEPTED.items()
-    }
-    return CodeOfConductPolicy(latest=settings.CODE_OF_CONDUCT_LATEST, accepted=accepted)
+    """Which Code of Conduct versions count: the current one, and older ones until their
+    last accepted day (set by a program admin, `services.conduct.code_of_conduct_make_current`).
+    One query."""
+    latest: str | None = None
+    accepted: dict[str, date] = {}
+    for version, is_current, until in CodeOfConductVersion.objects.filter(
+        Q(is_current=True) | Q(accepted_until__isnull=False)
+    ).values_list("version", "is_current", "accepted_until"):
+        if is_current:
+            latest = version
+        elif until is not None:
+            accepted[version] = until
+    return CodeOfConductPolicy(latest=latest, accepted=accepted)
+
+
+def _signed_version_policy(
+    version: str | None, is_current: bool | None, accepted_until: date | None
+) -> CodeOfConductPolicy:
+    """The part of the policy that decides one signature: its own version's standing.
+
+    Read with the signature in the same query, so a status costs no query of its own.
+    """
+    if version is None:
+        return CodeOfConductPolicy(latest=None)
+    if is_current:
+        return CodeOfConductPolicy(latest=version)
+    return CodeOfConductPolicy(
+        latest=None, accepted={version: accepted_until} if accepted_until else {}
+    )
 
 
 def active_bypass_q(day: date) -> Q:
@@ -62,7 +75,14 @@ def active_bypass_q(day: date) -> Q:
 
 
 def access_records_for_users(user_ids: Iterable[int], *, today: date) -> dict[int, AccessRecords]:
-    """The records of each user in the batch: one query, whatever the batch size.
+    """The records of each user in the batch: one query, whatever the batch size."""
+    return {user_id: records for user_id, (records, _) in _gather(user_ids, today=today).items()}
+
+
+def _gather(
+    user_ids: Iterable[int], *, today: date
+) -> dict[int, tuple[AccessRecords, CodeOfConductPolicy]]:
+    """Each user's records, and the standing of the Code of Conduct version they signed.
 
     Each record is a subquery on the user's row: the latest expiry on the current roster
     under any of their verified addresses (in any case), their latest Code of Conduct
@@ -109,6 +129,8 @@ def access_records_for_users(user_ids: Iterable[int], *, today: date) -> dict[in
             coc_version=Subquery(signature.values("version__version")[:1]),
             coc_signed_at=Subquery(signature.values("signed_at")[:1]),
             coc_printed_name=Subquery(signature.values("printed_name")[:1]),
+            coc_is_current=Subquery(signature.values("version__is_current")[:1]),
+            coc_accepted_until=Subquery(signature.values("version__accepted_until")[:1]),
             review_confirmed_at=Subquery(review.values("confirmed_at")[:1]),
             has_complete_profile=Exists(complete_profile),
             has_two_factor=Exists(
@@ -124,6 +146,8 @@ def access_records_for_users(user_ids: Iterable[int], *, today: date) -> dict[in
             "coc_version",
             "coc_signed_at",
             "coc_printed_name",
+            "coc_is_current",
+            "coc_accepted_until",
             "review_confirmed_at",
             "has_complete_profile",
             "has_two_factor",
@@ -131,11 +155,11 @@ def access_records_for_users(user_ids: Iterable[int], *, today: date) -> dict[in
             *bypasses,
         )
     )
-    result: dict[int, AccessRecords] = {}
+    result: dict[int, tuple[AccessRecords, CodeOfConductPolicy]] = {}
     for row in rows:
         signed_at = row["coc_signed_at"]
         confirmed_at = row["review_confirmed_at"]
-        result[row["pk"]] = AccessRecords(
+        records = AccessRecords(
             roster_expires_on=row["roster_expires_on"],
             consents=frozenset(name for name in consents if row[name]),
             coc_version=row["coc_version"],
@@ -148,6 +172,10 @@ def access_records_for_users(user_ids: Iterable[int], *, today: date) -> dict[in
             two_factor=bool(row["has_two_factor"]),
             bypassed=frozenset(r.value for r in Requirement if row[f"bypass_{r.value}"]),
         )
+        policy = _signed_version_policy(
+            row["coc_version"], row["coc_is_current"], row["coc_accepted_until"]
+        )
+        result[row["pk"]] = (records, policy)
     return result
 
 
@@ -156,10 +184,9 @@ def access_statuses_for(
 ) -> dict[int, AccessStatus]:
     """Each user's access status on `today` (the program's today by default)."""
     day = today or program_today()
-    policy = code_of_conduct_policy()
     return {
         user_id: evaluate_access(records, today=day, policy=policy)
-        for user_id, records in access_records_for_users(user_ids, today=day).items()
+        for user_id, (records, policy) in _gather(user_ids, today=day).items()
     }
 
 

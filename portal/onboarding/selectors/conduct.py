@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count
 
 from portal.models import CodeOfConductSignature, CodeOfConductVersion, User
 from portal.onboarding.eligibility import ANNUAL_VALIDITY
 from portal.onboarding.helpers import code_of_conduct_digest
-from portal.onboarding.selectors.access import code_of_conduct_policy, program_date
+from portal.onboarding.selectors.access import program_date
 
 
 def code_of_conduct_version_digest(version: CodeOfConductVersion) -> str:
@@ -80,8 +79,8 @@ def signed_copy_context(signature: CodeOfConductSignature) -> dict[str, Any]:
 
 
 def latest_code_of_conduct() -> CodeOfConductVersion | None:
-    """The version settings name as the one to sign, if it has been published."""
-    return CodeOfConductVersion.objects.filter(version=settings.CODE_OF_CONDUCT_LATEST).first()
+    """The version people are asked to sign now (a program admin makes it current)."""
+    return CodeOfConductVersion.objects.filter(is_current=True).first()
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,7 @@ class VersionRow:
 
 
 def code_of_conduct_versions_overview() -> list[VersionRow]:
-    """Every published version with its standing in settings and how often it was signed."""
-    policy = code_of_conduct_policy()
+    """Every published version with its standing and how often it was signed. One query."""
     versions = (
         CodeOfConductVersion.objects.select_related("published_by")
         .annotate(signature_count=Count("signatures"))
@@ -145,8 +143,8 @@ def code_of_conduct_versions_overview() -> list[VersionRow]:
         VersionRow(
             version=v,
             signature_count=v.signature_count,
-            is_latest=v.version == policy.latest,
-            accepted_until=policy.accepted.get(v.version),
+            is_latest=v.is_current,
+            accepted_until=None if v.is_current else v.accepted_until,
         )
         for v in versions
     ]

@@ -49,6 +49,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
 from portal.models import EligibilitySnapshot, ReminderLog, User
 from portal.notifications import reminder_send_once
@@ -60,7 +61,7 @@ from portal.onboarding.eligibility import (
 from portal.onboarding.selectors import access_statuses_for, program_today
 from portal.roles import ONBOARDING_ROLES
 
-ELIGIBILITY_CHANGED = "access.eligibility_changed"
+ELIGIBILITY_CHANGED = PortalAction.ELIGIBILITY_CHANGED
 REQUIREMENTS_URL = "/access/"
 # An expiry notice missed on its day (the job did not run) still goes out within this
 # many days; later than that it would be news to nobody.

@@ -10,19 +10,16 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
 from portal.errors import DomainError, PermissionRefused
+from portal.lifecycles import ensure_transition
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
 from portal.onboarding.selectors import active_bypass_q, program_date, program_today
-from portal.roles import Role
+from portal.permissions import ensure_can
 
 REASON_MIN_LENGTH = 20
-
-
-def _ensure_program_admin(actor: User, what: str) -> None:
-    if not actor.has_role(Role.PROGRAM_ADMIN):
-        raise PermissionRefused(f"Only a program admin may {what}.")
 
 
 @transaction.atomic
@@ -42,7 +39,7 @@ def requirement_bypass_grant(
     requirement already waived must be revoked before it is waived again. Audits
     `requirement_bypass.grant`.
     """
-    _ensure_program_admin(actor, "waive an eligibility requirement")
+    ensure_can(actor, "requirement_bypass.grant", user)
     if actor.pk == user.pk:
         raise PermissionRefused(
             "You cannot waive a requirement for yourself; ask another program admin."
@@ -86,7 +83,7 @@ def requirement_bypass_grant(
     )
     audit_record(
         actor=actor,
-        action="requirement_bypass.grant",
+        action=PortalAction.REQUIREMENT_BYPASS_GRANT,
         target=bypass,
         before={},
         after={
@@ -106,17 +103,18 @@ def requirement_bypass_revoke(*, bypass: RequirementBypass, actor: User) -> Requ
     Who: a program admin. A bypass already revoked cannot be revoked again. The row is
     kept (with `revoked_at`) as history. Audits `requirement_bypass.revoke`.
     """
-    _ensure_program_admin(actor, "revoke a bypass")
+    ensure_can(actor, "requirement_bypass.revoke", bypass)
     bypass = RequirementBypass.objects.select_for_update().get(pk=bypass.pk)
     if bypass.revoked_at is not None:
         raise DomainError(
             f"This bypass was already revoked on {bypass.revoked_at:%d %B %Y}; nothing changed."
         )
+    ensure_transition(bypass, to=RequirementBypass.State.REVOKED)
     bypass.revoked_at = timezone.now()
     bypass.save(update_fields=["revoked_at"])
     audit_record(
         actor=actor,
-        action="requirement_bypass.revoke",
+        action=PortalAction.REQUIREMENT_BYPASS_REVOKE,
         target=bypass,
         before={"revoked_at": None},
         after={"revoked_at": bypass.revoked_at, "user": bypass.user_id},

@@ -5,32 +5,43 @@ its title, body and statements. A signature records that hash, so altering a ver
 stored text afterwards makes every signature on it fail verification. Every signature is
 kept: signing again adds a row, it never replaces one (DESIGN: Signatures; policy 1.1, 2.1).
 
-Which version is to be signed, and which older ones still hold, is named in settings
-(CODE_OF_CONDUCT_LATEST, CODE_OF_CONDUCT_ACCEPTED), not by publishing.
+Which version is to be signed, and until when older ones still hold, is data on the
+versions, set by a program admin through `code_of_conduct_make_current` and
+`code_of_conduct_set_accepted_until` (audited), not by settings and not by publishing.
+
+Signing validates through a pure function (`signature_problems`), then writes the signature,
+its audit event and the notice in one short transaction. The signed PDF is rendered after
+that transaction, outside any lock; if rendering fails the signature stands and its copy is
+rendered on demand (`code_of_conduct_signed_copy_ensure`) when the signer asks for it.
 """
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.actions import PortalAction
+from portal.agreements import (
+    agreement_version_make_current,
+    agreement_version_set_accepted_until,
+)
 from portal.audit import audit_record, clean_ip_address
 from portal.documents import document_store
-from portal.errors import DomainError, PermissionRefused
-from portal.models import CodeOfConductSignature, CodeOfConductVersion, User
+from portal.errors import DomainError
+from portal.models import CodeOfConductSignature, CodeOfConductVersion, Document, User
 from portal.notifications import notify
 from portal.onboarding.helpers import (
     code_of_conduct_digest,
-    initials_check,
     normalise_body,
     normalise_statements,
-    same_name,
     signature_meaning,
+    signature_problems,
 )
 from portal.onboarding.selectors import (
     code_of_conduct_version_digest,
@@ -39,11 +50,12 @@ from portal.onboarding.selectors import (
 )
 from portal.onboarding.wordings import DEFAULT_VERSION, default_code_of_conduct_text
 from portal.pdf import render_pdf
-from portal.roles import Role
+from portal.permissions import ensure_can
+
+logger = logging.getLogger(__name__)
 
 SIGNED_COPY_PURPOSE = "code_of_conduct_signature"
 VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")
-WRONG_PASSWORD = "The password is not correct. Re-enter the password you sign in with."  # noqa: S105
 
 
 class CodeOfConductVersionExists(DomainError):
@@ -76,11 +88,10 @@ def code_of_conduct_publish(
 
     `actor` None is the system (seeding the default text). Refuses a label already used:
     a published version is never changed. The hash covers the title, body and statements
-    as stored. Publishing does not make the version the one to sign: settings
-    CODE_OF_CONDUCT_LATEST does. Audited as `code_of_conduct.publish`.
+    as stored. Publishing does not make the version the one to sign:
+    `code_of_conduct_make_current` does. Audited as `code_of_conduct.publish`.
     """
-    if actor is not None and not (actor.is_superuser or actor.has_role(Role.PROGRAM_ADMIN)):
-        raise PermissionRefused("Only a program admin can publish a Code of Conduct version.")
+    ensure_can(actor, "code_of_conduct.publish")
     label = version.strip()
     if not VERSION_LABEL.match(label):
         raise DomainError(
@@ -124,7 +135,7 @@ def code_of_conduct_publish(
         raise CodeOfConductVersionExists(exists_message) from clash
     audit_record(
         actor=actor,
-        action="code_of_conduct.publish",
+        action=PortalAction.CODE_OF_CONDUCT_PUBLISH,
         target=published,
         before={},
         after={
@@ -138,26 +149,65 @@ def code_of_conduct_publish(
     return published
 
 
+@transaction.atomic
 def ensure_default_code_of_conduct() -> CodeOfConductVersion | None:
-    """Publish version 2026.1 from conduct_texts/ when no version exists yet.
+    """Publish version 2026.1 from conduct_texts/ and make it current when no version exists.
 
-    Returns the version it published, or None when some version already existed.
+    Who: the system (seeding a new installation). Returns the version it published, or None
+    when some version already existed.
     """
     if CodeOfConductVersion.objects.exists():
         return None
     title, body, statements = default_code_of_conduct_text(DEFAULT_VERSION)
     try:
-        return code_of_conduct_publish(
+        published = code_of_conduct_publish(
             version=DEFAULT_VERSION, title=title, body=body, statements=statements, actor=None
         )
     except CodeOfConductVersionExists:
         return None
+    return code_of_conduct_make_current(version=published, previous_accepted_until=None, actor=None)
+
+
+def code_of_conduct_make_current(
+    *,
+    version: CodeOfConductVersion,
+    previous_accepted_until: date | None,
+    actor: User | None,
+) -> CodeOfConductVersion:
+    """Make `version` the one people sign; signatures on the version it replaces count
+    until `previous_accepted_until` (None: retired at once).
+
+    Who: a program admin (the system when it seeds the default text). Audited as
+    `code_of_conduct.make_current`. See `portal.agreements.agreement_version_make_current`.
+    """
+    return agreement_version_make_current(
+        version=version,
+        previous_accepted_until=previous_accepted_until,
+        actor=actor,
+        permission="code_of_conduct.make_current",
+        audit_action=PortalAction.CODE_OF_CONDUCT_MAKE_CURRENT,
+    )
+
+
+def code_of_conduct_set_accepted_until(
+    *, version: CodeOfConductVersion, accepted_until: date | None, actor: User
+) -> CodeOfConductVersion:
+    """Move or end an older version's grace period (None: signatures on it stop counting).
+
+    Who: a program admin. Audited as `code_of_conduct.accepted_until_set`.
+    """
+    return agreement_version_set_accepted_until(
+        version=version,
+        accepted_until=accepted_until,
+        actor=actor,
+        permission="code_of_conduct.make_current",
+        audit_action=PortalAction.CODE_OF_CONDUCT_ACCEPTED_UNTIL_SET,
+    )
 
 
 # --- Signing ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def code_of_conduct_sign(
     *,
     user: User,
@@ -169,28 +219,51 @@ def code_of_conduct_sign(
 ) -> CodeOfConductSignature:
     """The signed-in user signs `version` of the Code of Conduct for themself.
 
-    Preconditions: `version` exists, is the latest (settings CODE_OF_CONDUCT_LATEST) and its
-    stored text still matches its hash; `password` is the user's password; `printed_name`
-    matches the account's full name (an account without one takes the typed name); every
-    statement that asks for initials has 1-4 letters that fit the printed name. Otherwise
-    nothing is saved and SignatureRefused says what to fix, field by field.
+    Preconditions: `version` exists, is the current version and its stored text still
+    matches its hash; `password` is the user's password; `printed_name` matches the
+    account's full name (an account without one takes the typed name); every statement
+    that asks for initials has 1-4 letters that fit the printed name. Otherwise nothing is
+    saved and SignatureRefused says what to fix, field by field.
 
-    Writes a new signature (never replaces one), renders and stores the signed PDF as a
-    document the signer owns, audits `code_of_conduct.sign`, and notifies the signer (the
-    email leaves after commit).
+    Writes a new signature (never replaces one), audits `code_of_conduct.sign` and notifies
+    the signer (the email leaves after commit), in one transaction. Then, with no lock held,
+    renders the signed PDF and stores it as a document the signer owns
+    (`code_of_conduct_signed_copy_ensure`); a rendering failure is logged and leaves the
+    signature without a copy, which is rendered again when the signer asks for it.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
-    document = CodeOfConductVersion.objects.filter(version=version).first()
-    latest = settings.CODE_OF_CONDUCT_LATEST
+    signature = _code_of_conduct_signature_record(
+        user=user,
+        version=version,
+        printed_name=printed_name,
+        initials=initials,
+        password=password,
+        ip_address=ip_address,
+    )
+    try:
+        code_of_conduct_signed_copy_ensure(signature=signature, actor=user)
+    except Exception:
+        logger.exception(
+            "Rendering the signed copy of Code of Conduct signature %s failed; it will be "
+            "rendered when the signer asks for it.",
+            signature.pk,
+        )
+    return signature
+
+
+def _signable_version(label: str) -> CodeOfConductVersion:
+    current = CodeOfConductVersion.objects.filter(is_current=True).first()
+    current_label = current.version if current else "(none published yet)"
+    document = CodeOfConductVersion.objects.filter(version=label).first()
     if document is None:
         raise DomainError(
-            f"There is no Code of Conduct version {version}. Reload the signing page and sign "
-            f"version {latest}."
+            f"There is no Code of Conduct version {label}. Reload the signing page and sign "
+            f"version {current_label}."
         )
-    if document.version != latest:
+    if not document.is_current:
         raise DomainError(
-            f"Version {document.version} is no longer the one to sign; version {latest} is. "
-            f"Nothing was signed. Reload the signing page, read version {latest} and sign it."
+            f"Version {document.version} is no longer the one to sign; version "
+            f"{current_label} is. Nothing was signed. Reload the signing page, read version "
+            f"{current_label} and sign it."
         )
     if code_of_conduct_version_digest(document) != document.sha256:
         raise DomainError(
@@ -198,25 +271,30 @@ def code_of_conduct_sign(
             "published, so it cannot be signed. Nothing was signed; please tell the program "
             "admin."
         )
+    return document
 
-    problems: dict[str, str] = {}
-    name = " ".join(printed_name.split())
-    if not name:
-        problems["printed_name"] = "Type your full name."
-    elif user.full_name and not same_name(name, user.full_name):
-        problems["printed_name"] = (
-            f"The name you typed, {name}, is not the full name on your account, "
-            f"{user.full_name}. Type your name as it is on your account (capitals and spacing "
-            "do not matter), or correct the name on your profile first."
-        )
-    stored_initials, initials_problems = initials_check(
+
+@transaction.atomic
+def _code_of_conduct_signature_record(
+    *,
+    user: User,
+    version: str,
+    printed_name: str,
+    initials: Mapping[int, str],
+    password: str,
+    ip_address: str | None,
+) -> CodeOfConductSignature:
+    """Validate (a pure function), then write the signature, its event and the notice."""
+    ensure_can(user, "code_of_conduct.sign", user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    document = _signable_version(version)
+    name, stored_initials, problems = signature_problems(
         statements=document.statements,
+        printed_name=printed_name,
+        account_name=user.full_name,
         initials=initials,
-        name=name if "printed_name" not in problems else "",
+        password_correct=bool(password) and user.check_password(password),
     )
-    problems.update(initials_problems)
-    if not password or not user.check_password(password):
-        problems["password"] = WRONG_PASSWORD
     if problems:
         raise SignatureRefused(problems)
 
@@ -238,19 +316,9 @@ def code_of_conduct_sign(
         signed_at=signed_at,
         ip_address=clean_ip_address(ip_address),
     )
-    pdf = render_pdf("pdf/code_of_conduct_signed.html", signed_copy_context(signature))
-    signature.signed_copy = document_store(
-        upload=ContentFile(
-            pdf, name=f"code-of-conduct-{document.version}-signed-{signed_at:%Y%m%d-%H%M%S}.pdf"
-        ),
-        owner=user,
-        purpose=SIGNED_COPY_PURPOSE,
-        actor=user,
-    )
-    signature.save(update_fields=["signed_copy"])
     audit_record(
         actor=user,
-        action="code_of_conduct.sign",
+        action=PortalAction.CODE_OF_CONDUCT_SIGN,
         target=signature,
         before=before,
         after={
@@ -261,8 +329,6 @@ def code_of_conduct_sign(
             "initials": stored_initials,
             "meaning": signature.meaning,
             "signed_at": signed_at,
-            "signed_copy": str(signature.signed_copy.pk),
-            "signed_copy_sha256": signature.signed_copy.sha256,
         },
         ip_address=signature.ip_address,
     )
@@ -277,3 +343,53 @@ def code_of_conduct_sign(
         url=reverse("access-code-of-conduct-history"),
     )
     return signature
+
+
+def code_of_conduct_signed_copy_ensure(
+    *, signature: CodeOfConductSignature, actor: User | None
+) -> Document:
+    """The signature's signed PDF, rendered and stored now if it has none yet.
+
+    Who: the signer (or the system). Renders with no lock held, then, under the signature's
+    row lock, stores the PDF as a document the signer owns and audits
+    `code_of_conduct.signed_copy`, unless a copy was attached meanwhile (that one is kept).
+    """
+    ensure_can(actor, "code_of_conduct.signed_copy.render", signature)
+    if signature.signed_copy_id is not None:
+        return Document.objects.get(pk=signature.signed_copy_id)
+    signature = CodeOfConductSignature.objects.select_related("version", "user").get(
+        pk=signature.pk
+    )
+    pdf = render_pdf("pdf/code_of_conduct_signed.html", signed_copy_context(signature))
+    return _attach_signed_copy(signature=signature, pdf=pdf, actor=actor)
+
+
+@transaction.atomic
+def _attach_signed_copy(
+    *, signature: CodeOfConductSignature, pdf: bytes, actor: User | None
+) -> Document:
+    locked = CodeOfConductSignature.objects.select_for_update().get(pk=signature.pk)
+    if locked.signed_copy_id is not None:
+        return Document.objects.get(pk=locked.signed_copy_id)
+    owner = signature.user
+    copy = document_store(
+        upload=ContentFile(
+            pdf,
+            name=f"code-of-conduct-{signature.version.version}-signed-"
+            f"{signature.signed_at:%Y%m%d-%H%M%S}.pdf",
+        ),
+        owner=owner,
+        purpose=SIGNED_COPY_PURPOSE,
+        actor=owner,
+    )
+    locked.signed_copy = copy
+    locked.save(update_fields=["signed_copy"])
+    signature.signed_copy = copy
+    audit_record(
+        actor=actor,
+        action=PortalAction.CODE_OF_CONDUCT_SIGNED_COPY,
+        target=locked,
+        before={"signed_copy": None},
+        after={"signed_copy": str(copy.pk), "signed_copy_sha256": copy.sha256},
+    )
+    return copy

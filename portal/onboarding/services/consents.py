@@ -10,19 +10,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
-from portal.errors import PermissionRefused
+from portal.lifecycles import ensure_transition
 from portal.models import Consent, User
 from portal.onboarding.helpers import wording_sha256
 from portal.onboarding.wordings import consent_wording
-
-
-def _ensure_self(*, user: User, actor: User) -> None:
-    if actor.pk != user.pk:
-        raise PermissionRefused(
-            "Only the researcher themself can give or withdraw their consent. Ask them to "
-            "sign in and do it on their consents page."
-        )
+from portal.permissions import ensure_can
 
 
 @transaction.atomic
@@ -33,7 +27,7 @@ def consent_give(*, user: User, kind: str, actor: User) -> Consent:
     exact text shown, timed now. Giving a consent that is already given (and not withdrawn)
     changes nothing and returns the existing record. Audited as `consent.give`.
     """
-    _ensure_self(user=user, actor=actor)
+    ensure_can(actor, "consent.give", user)
     kind = Consent.Kind(kind)
     # The user row serialises two submissions of the same consent form.
     User.objects.select_for_update().filter(pk=user.pk).first()
@@ -51,7 +45,7 @@ def consent_give(*, user: User, kind: str, actor: User) -> Consent:
     )
     audit_record(
         actor=actor,
-        action="consent.give",
+        action=PortalAction.CONSENT_GIVE,
         target=consent,
         before={"given": False},
         after={
@@ -74,14 +68,15 @@ def consent_withdraw(*, consent: Consent, actor: User) -> Consent:
     already withdrawn changes nothing. Audited as `consent.withdraw`.
     """
     consent = Consent.objects.select_for_update().select_related("user").get(pk=consent.pk)
-    _ensure_self(user=consent.user, actor=actor)
-    if consent.withdrawn_at is not None:
+    ensure_can(actor, "consent.withdraw", consent)
+    if consent.state == Consent.State.WITHDRAWN:
         return consent
+    ensure_transition(consent, to=Consent.State.WITHDRAWN)
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
     audit_record(
         actor=actor,
-        action="consent.withdraw",
+        action=PortalAction.CONSENT_WITHDRAW,
         target=consent,
         before={"kind": consent.kind, "given": True, "withdrawn_at": None},
         after={"kind": consent.kind, "given": False, "withdrawn_at": consent.withdrawn_at},

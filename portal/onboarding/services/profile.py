@@ -10,23 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
-from portal.errors import DomainError, PermissionRefused, TransitionNotAllowed
+from portal.errors import DomainError, TransitionNotAllowed
+from portal.lifecycles import ensure_transition
 from portal.models import ConflictOfInterest, ProfileReview, ResearcherProfile, User
 from portal.onboarding.helpers import PROFILE_FIELDS, review_missing, snapshot_changes
 from portal.onboarding.selectors import profile_snapshot
 from portal.onboarding.validators import normalise_orcid
-from portal.roles import Role
+from portal.permissions import ensure_can
 
 # Fields a researcher keeps current. The name lives on the user (it is what they sign with);
 # the rest on the profile (`PROFILE_FIELDS`).
 USER_FIELDS = ("full_name",)
-
-
-def _ensure_may_edit(actor: User, user: User) -> None:
-    if actor.pk == user.pk or actor.is_superuser or actor.has_role(Role.PROGRAM_ADMIN):
-        return
-    raise PermissionRefused("You can change only your own profile.")
 
 
 def _locked_profile(user: User) -> ResearcherProfile:
@@ -69,7 +65,7 @@ def profile_update(*, user: User, actor: User, **fields: str) -> ResearcherProfi
     unknown = set(fields) - set(USER_FIELDS) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"profile_update() got unknown fields: {', '.join(sorted(unknown))}")
-    _ensure_may_edit(actor, user)
+    ensure_can(actor, "profile.update", user)
     cleaned = {field: _clean(field, value) for field, value in fields.items()}
 
     locked_user = User.objects.select_for_update().get(pk=user.pk)
@@ -94,7 +90,9 @@ def profile_update(*, user: User, actor: User, **fields: str) -> ResearcherProfi
             setattr(user, field, getattr(locked_user, field))
     if profile_changes:
         profile.save(update_fields=[*profile_changes, "updated_at"])
-    audit_record(actor=actor, action="profile.update", target=profile, before=before, after=after)
+    audit_record(
+        actor=actor, action=PortalAction.PROFILE_UPDATE, target=profile, before=before, after=after
+    )
     return profile
 
 
@@ -105,7 +103,7 @@ def conflict_declare(*, user: User, actor: User, kind: str, description: str) ->
     Callable by the user themselves or a program admin. Writes one `conflict.declare`
     audit event.
     """
-    _ensure_may_edit(actor, user)
+    ensure_can(actor, "conflict.declare", user)
     if kind not in ConflictOfInterest.Kind.values:
         raise DomainError("Say whether the conflict of interest is financial or non-financial.")
     description = (description or "").strip()
@@ -121,7 +119,7 @@ def conflict_declare(*, user: User, actor: User, kind: str, description: str) ->
     )
     audit_record(
         actor=actor,
-        action="conflict.declare",
+        action=PortalAction.CONFLICT_DECLARE,
         target=conflict,
         before={},
         after={"kind": kind, "description": description},
@@ -141,17 +139,18 @@ def conflict_retire(*, conflict: ConflictOfInterest, actor: User) -> ConflictOfI
         .select_related("profile__user")
         .get(pk=conflict.pk)
     )
-    _ensure_may_edit(actor, conflict.profile.user)
+    ensure_can(actor, "conflict.retire", conflict)
     if conflict.retired_at is not None:
         raise TransitionNotAllowed(
             "This conflict of interest was already marked as no longer applying on "
             f"{timezone.localtime(conflict.retired_at):%d %B %Y}."
         )
+    ensure_transition(conflict, to=ConflictOfInterest.State.RETIRED)
     conflict.retired_at = timezone.now()
     conflict.save(update_fields=["retired_at"])
     audit_record(
         actor=actor,
-        action="conflict.retire",
+        action=PortalAction.CONFLICT_RETIRE,
         target=conflict,
         before={"retired_at": None},
         after={"retired_at": conflict.retired_at},
@@ -168,8 +167,7 @@ def profile_review_confirm(*, user: User, actor: User) -> ProfileReview:
     snapshot of what was confirmed and whether anything changed since the previous review
     (the first review counts as changed). Writes one `profile_review.confirm` audit event.
     """
-    if actor.pk != user.pk:
-        raise PermissionRefused("Only the researcher can confirm their own profile review.")
+    ensure_can(actor, "profile_review.confirm", user)
     locked_user = User.objects.select_for_update().get(pk=user.pk)
     profile = ResearcherProfile.objects.select_for_update().filter(user=locked_user).first()
     missing = review_missing(profile)
@@ -194,7 +192,7 @@ def profile_review_confirm(*, user: User, actor: User) -> ProfileReview:
     )
     audit_record(
         actor=actor,
-        action="profile_review.confirm",
+        action=PortalAction.PROFILE_REVIEW_CONFIRM,
         target=review,
         before={},
         after={

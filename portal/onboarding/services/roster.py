@@ -7,8 +7,8 @@ this module writes it: a roster with any bad line imports nothing.
 from django.db import transaction
 from django.urls import reverse
 
+from portal.actions import PortalAction
 from portal.audit import audit_record
-from portal.errors import PermissionRefused
 from portal.models import RosterEntry, RosterImport, User
 from portal.notifications import notify
 from portal.onboarding.roster_files import (
@@ -18,6 +18,7 @@ from portal.onboarding.roster_files import (
     parse_roster_rows,
     roster_digest,
 )
+from portal.permissions import ensure_can
 from portal.roles import Role
 
 
@@ -32,8 +33,7 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
     and keeps the previous import as history, and audits `roster.import`. Eligibility
     changes that follow are recorded by the daily access re-check.
     """
-    if actor is not None and not actor.has_role(Role.PROGRAM_ADMIN):
-        raise PermissionRefused("Only a program admin may import the Controlled Tier roster.")
+    ensure_can(actor, "roster.import")
     content = source.read()
     rows = parse_roster_csv(content) if isinstance(content, bytes) else parse_roster_rows(content)
     previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
@@ -61,7 +61,7 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
     )
     audit_record(
         actor=actor,
-        action="roster.import",
+        action=PortalAction.ROSTER_IMPORT,
         target=roster,
         before={
             "current_import": previous.pk if previous else None,
