@@ -32,7 +32,8 @@ class AuditOutsideTransaction(RuntimeError):
 
 def _jsonable(data: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the JSON column will hand back, so that the hash is over the stored value."""
-    return json.loads(json.dumps(dict(data or {}), cls=DjangoJSONEncoder))
+    loaded: dict[str, Any] = json.loads(json.dumps(dict(data or {}), cls=DjangoJSONEncoder))
+    return loaded
 
 
 def clean_ip_address(value: str | None) -> str | None:

@@ -19,15 +19,25 @@ Later apps add their actions in their own `permissions.py` with `register(...)`;
 and the lifecycles (`portal.lifecycles.permission_matrix`).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import rules
+import rules as _rules_untyped
 
 from portal.errors import PermissionRefused
 from portal.models import User
 from portal.roles import ONBOARDING_ROLES, STAFF_ROLES, Role
+
+# `rules` ships no type information: it is used through this one name, typed as Any, and
+# its predicates travel as `Predicate` (composable with & and |).
+rules: Any = _rules_untyped
+Predicate = Any
+
+
+def _predicate(function: Callable[..., bool]) -> Predicate:
+    return rules.predicate(function)
+
 
 ANY_ROLE: frozenset[str] = frozenset({"*"})
 """A grant to every signed-in, active user, whatever roles they hold (or none)."""
@@ -37,13 +47,13 @@ OWN = "own records only"
 # --- Object-level conditions ----------------------------------------------------------------
 
 
-@rules.predicate
+@_predicate
 def is_self(actor: User, obj: Any) -> bool:
     """The record is the actor's own account."""
     return isinstance(obj, User) and obj.pk == actor.pk
 
 
-@rules.predicate
+@_predicate
 def is_owner(actor: User, obj: Any) -> bool:
     """The record belongs to the actor (its `user_id` or `owner_id` is theirs)."""
     owner_id = getattr(obj, "user_id", None)
@@ -52,7 +62,7 @@ def is_owner(actor: User, obj: Any) -> bool:
     return owner_id is not None and owner_id == actor.pk
 
 
-@rules.predicate
+@_predicate
 def owns_profile_record(actor: User, obj: Any) -> bool:
     """A record hanging off the actor's researcher profile (a declared conflict)."""
     profile = getattr(obj, "profile", None)
@@ -67,7 +77,7 @@ class Grant:
     """Some roles may take an action, under an object-level condition if one is given."""
 
     roles: frozenset[str]
-    condition: rules.Predicate | None = None
+    condition: Predicate | None = None
     note: str = ""
     """How the condition reads in the published table ("own records only")."""
 
@@ -91,16 +101,15 @@ PERMISSIONS: dict[str, Permission] = {}
 _RULES = rules.RuleSet()
 
 
-def _role_predicate(roles: frozenset[str]) -> rules.Predicate:
+def _role_predicate(roles: frozenset[str]) -> Predicate:
     if roles == ANY_ROLE:
         return rules.always_allow
     wanted = frozenset(roles)
 
-    @rules.predicate(name=f"holds one of {sorted(wanted)}")
     def holds_role(actor: User) -> bool:
         return bool(actor.role_names & wanted)
 
-    return holds_role
+    return rules.predicate(holds_role, name=f"holds one of {sorted(wanted)}")
 
 
 def register(

@@ -8,7 +8,7 @@ from portal.models import Notification, User
 
 def user_has_two_factor(*, user: User) -> bool:
     """True when the user has an authenticator app (TOTP) set up."""
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:

@@ -64,7 +64,7 @@ def totp_secret(user: User) -> str:
 def current_totp_code(user: User) -> str:
     """The code an authenticator app would show now for the user's TOTP secret."""
     counter = int(timezone.now().timestamp()) // 30
-    return format_hotp_value(hotp_value(totp_secret(user), counter))
+    return str(format_hotp_value(hotp_value(totp_secret(user), counter)))
 
 
 @transaction.atomic

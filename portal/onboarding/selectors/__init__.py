@@ -6,6 +6,7 @@ lists researchers for staff, scoped to the viewer. Import from this package:
 `from portal.onboarding.selectors import access_status_for`.
 """
 
+from portal.clock import program_date, program_today
 from portal.onboarding.selectors.access import (
     CompletionDates,
     access_records_for_users,
@@ -14,8 +15,6 @@ from portal.onboarding.selectors.access import (
     active_bypass_q,
     code_of_conduct_policy,
     completion_dates_for,
-    program_date,
-    program_today,
 )
 from portal.onboarding.selectors.conduct import (
     SignatureRow,

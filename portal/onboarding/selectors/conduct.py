@@ -10,10 +10,10 @@ from typing import Any
 
 from django.db.models import Count
 
+from portal.clock import program_date
 from portal.models import CodeOfConductSignature, CodeOfConductVersion, User
 from portal.onboarding.eligibility import ANNUAL_VALIDITY
 from portal.onboarding.helpers import code_of_conduct_digest
-from portal.onboarding.selectors.access import program_date
 
 
 def code_of_conduct_version_digest(version: CodeOfConductVersion) -> str:

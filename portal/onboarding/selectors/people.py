@@ -9,8 +9,9 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
 
+from portal.clock import program_today
 from portal.models import RequirementBypass, RosterEntry, User
-from portal.onboarding.selectors.access import active_bypass_q, program_today
+from portal.onboarding.selectors.access import active_bypass_q
 from portal.permissions import can
 from portal.roles import ONBOARDING_ROLES
 
