@@ -4,7 +4,7 @@
 #   make test    set up, then lint, type-check and run the whole test suite
 #   make worker  a Celery worker   (needs REDIS_URL)
 #   make beat    Celery beat, the scheduler (needs REDIS_URL)
-#   make lint    ruff and mypy only
+#   make lint    ruff, mypy and the import contracts only
 #   make totp EMAIL=researcher@demo.example.org   a demo user's current two-factor code
 #
 # Setup is incremental: the virtualenv is created once with Python 3.12, Python packages are
@@ -20,7 +20,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-n 2"` or `PYTEST_ARGS=-x`.
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS=-x`. The suite runs on two workers
+# (pytest-xdist); `PYTEST_ARGS="-n 0"` runs it in one process.
 PYTEST_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed-pyproject
@@ -62,6 +63,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # Every step runs even when an earlier one fails, so that one run shows every problem; the
 # target fails if any step failed and names them at the end.
@@ -71,8 +73,9 @@ test: setup
 	step $(BIN)/ruff check .; \
 	step $(BIN)/ruff format --check .; \
 	step $(BIN)/mypy; \
+	step $(BIN)/lint-imports --no-logo; \
 	step env DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run; \
-	step $(BIN)/pytest $(PYTEST_ARGS); \
+	step $(BIN)/pytest -n 2 $(PYTEST_ARGS); \
 	if [ -n "$$failed" ]; then printf 'make test: these steps failed:%b\n' "$$failed"; exit 1; fi
 
 # The worker and beat need a broker: without REDIS_URL tasks already run inside the web
@@ -88,4 +91,4 @@ beat: setup
 	DEBUG=$${DEBUG:-true} $(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 clean:
-	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -17,6 +17,7 @@ from django.contrib.auth.forms import (
     AdminUserCreationForm,
     UserChangeForm,
 )
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -35,8 +36,23 @@ from portal.services import (
 )
 
 
+def _may(request: HttpRequest, action: str, obj: object | None = None) -> bool:
+    """Whether the signed-in user may take `action` (the admin's methods are typed with
+    Django's HttpRequest, whose user may be anonymous: the anonymous user may do nothing)."""
+    user = request.user
+    return isinstance(user, User) and can(user, action, obj)
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user making a change through the admin site."""
+    user = request.user
+    if not isinstance(user, User):  # the admin site's views require a signed-in user
+        raise PermissionDenied
+    return user
+
+
 def _may_read_records(request: HttpRequest) -> bool:
-    return can(request.user, "records.read_all")  # type: ignore[arg-type]
+    return _may(request, "records.read_all")
 
 
 class AuditActionFilter(admin.SimpleListFilter):
@@ -220,7 +236,7 @@ class AuditedAdminPasswordChangeForm(AdminPasswordChangeForm):
             raise PermissionRefused("Set passwords from the user admin.")
         usable = self.cleaned_data.get("set_usable_password", True)
         return user_password_set(
-            user=self.user,  # type: ignore[arg-type]
+            user=self.user,
             password=self.cleaned_data["password1"] if usable else None,
             actor=actor,
         )
@@ -261,10 +277,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = ["last_login", "date_joined"]
-        actor = request.user
-        if not actor.is_superuser:
+        # The staff and superuser flags: only a superuser sets them. No role of the
+        # permission table grants this yet (Django's own model permissions, which other
+        # apps' admins use, follow the superuser flag).
+        if not request.user.is_superuser:
             readonly += ["is_staff", "is_superuser"]
-        if not can(actor, "user.roles.set", obj):  # type: ignore[arg-type]
+        if not _may(request, "user.roles.set", obj):
             readonly.append("groups")
         return readonly
 
@@ -277,16 +295,16 @@ class UserAdmin(DjangoUserAdmin):
         return _may_read_records(request) or self.has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return can(request.user, "user.admin_change")  # type: ignore[arg-type]
+        return _may(request, "user.admin_change")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can(request.user, "user.admin_change", obj)  # type: ignore[arg-type]
+        return _may(request, "user.admin_change", obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        actor: User = request.user  # type: ignore[assignment]
+        actor = _actor(request)
         if not change:
             user_admin_create(user=obj, actor=actor)
             return
@@ -307,11 +325,11 @@ class UserAdmin(DjangoUserAdmin):
             user_set_roles(
                 user=form.instance,
                 roles=[group.name for group in roles],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=_actor(request),
             )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        token = _password_actor.set(request.user)  # type: ignore[arg-type]
+        token = _password_actor.set(_actor(request))
         try:
             return super().user_change_password(request, id, form_url)
         finally:

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal.models import User
 from portal.navigation import dashboards_for, shows_admin_link
 from portal.selectors import unread_notification_count
 
@@ -11,10 +12,11 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     """The portal's name and, for a signed-in user, what the navigation bar shows them:
     their dashboards, the admin link if they may use it, and their unread notifications.
     """
+    # No `user` on a request that failed before the authentication middleware ran.
     user = getattr(request, "user", None)
     context: dict[str, Any] = {"portal_name": settings.PORTAL_NAME}
-    if user is not None and user.is_authenticated:
-        context["nav_dashboards"] = dashboards_for(user)  # type: ignore[arg-type]
-        context["nav_show_admin"] = shows_admin_link(user)  # type: ignore[arg-type]
-        context["unread_notifications"] = unread_notification_count(user=user)  # type: ignore[arg-type]
+    if isinstance(user, User) and user.is_authenticated:
+        context["nav_dashboards"] = dashboards_for(user)
+        context["nav_show_admin"] = shows_admin_link(user)
+        context["unread_notifications"] = unread_notification_count(user=user)
     return context

@@ -116,12 +116,16 @@ def _described(content_type: str) -> str:
     return f"{words} ({content_type})" if words else content_type
 
 
+_KB = 1024
+_MB = 1024 * 1024
+
+
 def _readable_size(size: int) -> str:
-    if size < 1024:
+    if size < _KB:
         return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / 1_048_576:.1f} MB"
+    if size < _MB:
+        return f"{size / _KB:.1f} KB"
+    return f"{size / _MB:.1f} MB"
 
 
 def validate_upload(upload: IO[bytes], *, size: int) -> str:

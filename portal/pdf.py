@@ -98,6 +98,15 @@ def render_pdf(template_name: str, context: dict[str, Any] | None = None) -> byt
         template_name,
         {"portal_name": settings.PORTAL_NAME, "static_base": STATIC_PREFIX, **(context or {})},
     )
-    document = HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=StaticOnlyURLFetcher())
+    return _html_to_pdf(html, STATIC_PREFIX)
+
+
+def _html_to_pdf(html: str, base_url: str) -> bytes:
+    """WeasyPrint's step: lay out `html` and write the PDF, loading static files only.
+
+    The one place WeasyPrint runs, so that the test suite can put a fast stand-in here
+    (tests/conftest.py) for every caller of `render_pdf` at once.
+    """
+    document = HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyURLFetcher())
     pdf: bytes = document.write_pdf()
     return pdf

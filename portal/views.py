@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.documents import document_open, documents_visible_to
 from portal.health import health_report
+from portal.http import AuthenticatedHttpRequest
 from portal.models import Notification
 from portal.navigation import ROLE_DASHBOARDS, dashboards_for
 from portal.notifications import notification_mark_read as mark_read
@@ -32,26 +33,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A user with one role goes straight to its dashboard; others choose."""
-    dashboards = dashboards_for(request.user)  # type: ignore[arg-type]
+    dashboards = dashboards_for(request.user)
     if len(dashboards) == 1:
         return redirect("role-dashboard", role=dashboards[0].role.value)
     return render(request, "portal/dashboard.html", {"dashboards": dashboards})
 
 
 @login_required
-def role_dashboard(request: HttpRequest, role: str) -> HttpResponse:
+def role_dashboard(request: AuthenticatedHttpRequest, role: str) -> HttpResponse:
     """One role's dashboard; a user without that role gets 404."""
     board = ROLE_DASHBOARDS.get(role)
-    if board is None or not request.user.has_role(role):  # type: ignore[union-attr]
+    if board is None or not request.user.has_role(role):
         raise Http404("No such dashboard.")
     if (renew := redirect_unless_eligible(request, role)) is not None:
         return renew  # researchers and team members not eligible go to /access/ (policy 2.1)
     return render(
         request,
         f"portal/dashboards/{role}.html",
-        {"board": board, "dashboards": dashboards_for(request.user)},  # type: ignore[arg-type]
+        {"board": board, "dashboards": dashboards_for(request.user)},
     )
 
 
@@ -66,9 +67,9 @@ class NotificationRow:
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own in-app notifications, newest first, 25 to a page."""
-    paginator = Paginator(notifications_for(user=request.user), NOTIFICATIONS_PER_PAGE)  # type: ignore[arg-type]
+    paginator = Paginator(notifications_for(user=request.user), NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     host = request.get_host()
     rows = [
@@ -92,9 +93,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(notifications_for(user=request.user), pk=pk)  # type: ignore[arg-type]
-    mark_read(notification=notification, actor=request.user)  # type: ignore[arg-type]
+def notification_mark_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(notifications_for(user=request.user), pk=pk)
+    mark_read(notification=notification, actor=request.user)
     target = request.POST.get("next") or notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(target)
@@ -103,9 +104,9 @@ def notification_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_download(request: HttpRequest, pk: str) -> FileResponse:
+def document_download(request: AuthenticatedHttpRequest, pk: str) -> FileResponse:
     """Send a private document as an attachment; 404 for anyone who may not see it."""
-    document = get_object_or_404(documents_visible_to(user=request.user), pk=pk)  # type: ignore[arg-type]
+    document = get_object_or_404(documents_visible_to(user=request.user), pk=pk)
     response = FileResponse(
         document_open(document=document),
         as_attachment=True,

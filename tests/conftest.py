@@ -1,15 +1,23 @@
-"""Fixtures shared by every app's tests: one signed-up user per role.
+"""Fixtures shared by every app's tests: one signed-up user per role, an eligible
+researcher, a frozen program day, and PDFs made without WeasyPrint.
+
+PDF rendering is replaced by a fast stand-in (`tests.helpers.fake_html_to_pdf`: the HTML's
+text in a small valid PDF) except in tests marked `@pytest.mark.pdf`, whose subject is the
+PDF itself.
 
 In CI (CI=true or PORTAL_FORBID_SKIPS=1) a skipped test fails the run: tests that need
 PostgreSQL, Redis or Chromium may skip on a laptop, never in CI.
 """
 
 import os
+from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
 from portal.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_eligible
+from tests.helpers import FROZEN_TODAY, at_noon, fake_html_to_pdf, frozen
 
 FORBID_SKIPS = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or bool(
     os.environ.get("PORTAL_FORBID_SKIPS")
@@ -85,8 +93,36 @@ def program_admin(db):
 
 
 @pytest.fixture
+def eligible_researcher(researcher):
+    """A researcher who meets every access requirement, all done today."""
+    return make_eligible(researcher)
+
+
+@pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+@pytest.fixture
+def frozen_today() -> Iterator[date]:
+    """The clock stopped at noon (program time) on FROZEN_TODAY, 22 November 2026."""
+    with frozen(at_noon(FROZEN_TODAY)):
+        yield FROZEN_TODAY
+
+
+@pytest.fixture(autouse=True)
+def _fake_pdf_rendering(request) -> Iterator[None]:
+    """WeasyPrint takes about a second a page: every test but those marked `pdf` gets a
+    small valid PDF holding the HTML's text instead (libmagic still reads it as a PDF).
+
+    Its own MonkeyPatch, so that a test calling `monkeypatch.undo()` keeps the stand-in.
+    """
+    if request.node.get_closest_marker("pdf") is not None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("portal.pdf._html_to_pdf", fake_html_to_pdf)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.models import User
 from portal.onboarding.eligibility import AccessStatus, Requirement, State
 from portal.onboarding.selectors import access_status_for, program_today
-from portal.roles import ONBOARDING_ROLES
+from portal.permissions import can
 
 # The requirements that can expire, as the banner names them.
 EXPIRING_REQUIREMENTS: dict[Requirement, str] = {
@@ -97,7 +98,7 @@ def access_banner(request: HttpRequest) -> dict[str, Any]:
     full status.
     """
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.has_role(*ONBOARDING_ROLES):
+    if not isinstance(user, User) or not can(user, "access.requirements.view"):
         return {}
     status = getattr(request, _STATUS_ATTRIBUTE, None)
     if status is None:

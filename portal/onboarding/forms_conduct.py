@@ -80,6 +80,19 @@ class CodeOfConductSignForm(forms.Form):
         }
 
 
+class CodeOfConductMakeCurrentForm(forms.Form):
+    """Make a published version the one to sign; the version it replaces keeps a grace period."""
+
+    previous_accepted_until = forms.DateField(
+        required=False,
+        label="Signatures on the version signed now still count through",
+        help_text="The last day on which signatures on the version it replaces still count "
+        "(YYYY-MM-DD). Leave empty to retire that version at once: its signers must sign the "
+        "new version before they are eligible again.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 class CodeOfConductPublishForm(forms.Form):
     version = forms.CharField(
         label="Version label",

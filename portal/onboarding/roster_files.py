@@ -196,14 +196,8 @@ def _is_blank(record: Sequence[str]) -> bool:
     return all(not field.strip() for field in record)
 
 
-def parse_roster_csv(content: bytes) -> list[RosterRow]:
-    """The rows of a roster CSV, or RosterInvalid listing every bad line.
-
-    The first line is a header naming the columns email, workbench_username (optional)
-    and access_expires_on, in any order; other columns are ignored. A byte-order mark and
-    blank lines at the end are tolerated; a blank line between entries is an error.
-    """
-    text, problems = _decode(content)
+def _csv_records(text: str, problems: list[RosterProblem]) -> list[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on; RosterInvalid at the first broken quote."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
@@ -219,7 +213,35 @@ def parse_roster_csv(content: bytes) -> list[RosterRow]:
             )
         )
         raise RosterInvalid(sorted(problems, key=lambda p: p.line)) from error
+    return records
 
+
+def _header_problem(columns: list[str], *, line: int) -> RosterProblem | None:
+    """What is wrong with the header line, if anything: missing or repeated columns."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if not (missing or repeated):
+        return None
+    reasons = []
+    if missing:
+        reasons.append(
+            f"the header lacks the column{'s' if len(missing) > 1 else ''} " + ", ".join(missing)
+        )
+    if repeated:
+        reasons.append("the header repeats the column " + ", ".join(repeated))
+    reasons.append("the first line must be the header email,workbench_username,access_expires_on")
+    return RosterProblem(line, "; ".join(reasons))
+
+
+def parse_roster_csv(content: bytes) -> list[RosterRow]:
+    """The rows of a roster CSV, or RosterInvalid listing every bad line.
+
+    The first line is a header naming the columns email, workbench_username (optional)
+    and access_expires_on, in any order; other columns are ignored. A byte-order mark and
+    blank lines at the end are tolerated; a blank line between entries is an error.
+    """
+    text, problems = _decode(content)
+    records = _csv_records(text, problems)
     reported = {p.line for p in problems}
     # Blank lines at the end are ignored.
     while records and _is_blank(records[-1][1]) and records[-1][0] not in reported:
@@ -238,21 +260,9 @@ def parse_roster_csv(content: bytes) -> list[RosterRow]:
 
     header_line, header = records[0]
     columns = [name.strip().lower() for name in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
-    if header_line not in reported and (missing or repeated):
-        reasons = []
-        if missing:
-            reasons.append(
-                f"the header lacks the column{'s' if len(missing) > 1 else ''} "
-                + ", ".join(missing)
-            )
-        if repeated:
-            reasons.append("the header repeats the column " + ", ".join(repeated))
-        reasons.append(
-            "the first line must be the header email,workbench_username,access_expires_on"
-        )
-        problems.append(RosterProblem(header_line, "; ".join(reasons)))
+    header_problem = _header_problem(columns, line=header_line)
+    if header_line not in reported and header_problem is not None:
+        problems.append(header_problem)
         raise RosterInvalid(sorted(problems, key=lambda p: p.line))
 
     numbered: list[tuple[int, Mapping[str, str]]] = []

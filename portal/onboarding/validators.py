@@ -19,13 +19,17 @@ ORCID_FORMAT_MESSAGE = (
 )
 
 
+# MOD 11-2 yields 0 to 10; ten is written as the letter X.
+_CHECK_TEN = 10
+
+
 def orcid_check_digit(base_digits: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first fifteen digits of an ORCID iD."""
     total = 0
     for digit in base_digits:
         total = (total + int(digit)) * 2
     result = (12 - total % 11) % 11
-    return "X" if result == 10 else str(result)
+    return "X" if result == _CHECK_TEN else str(result)
 
 
 def normalise_orcid(value: str) -> str:

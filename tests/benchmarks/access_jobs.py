@@ -25,10 +25,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 CHUNK = 5000
 
@@ -72,7 +70,6 @@ def _populate(start: int, count: int, *, today: date) -> None:
 
     from portal.models import (
         CodeOfConductSignature,
-        CodeOfConductVersion,
         Consent,
         ProfileReview,
         RequirementBypass,
@@ -82,21 +79,15 @@ def _populate(start: int, count: int, *, today: date) -> None:
         User,
     )
     from portal.roles import Role
-
-    zone = ZoneInfo(settings.TIME_ZONE)
-
-    def noon(day: date) -> datetime:
-        return datetime.combine(day, clock(12), tzinfo=zone)
+    from tests.factories import latest_code_of_conduct
+    from tests.helpers import at_noon as noon
 
     with transaction.atomic():
         roster, _ = RosterImport.objects.get_or_create(
             is_current=True,
             defaults={"source": "benchmark.csv", "sha256": "0" * 64, "row_count": 0},
         )
-        version, _ = CodeOfConductVersion.objects.get_or_create(
-            version=settings.CODE_OF_CONDUCT_LATEST,
-            defaults={"body": "Benchmark text.", "statements": [], "sha256": "0" * 64},
-        )
+        version = latest_code_of_conduct()  # the current version, 2026.1 if none is
         admin, _ = User.objects.get_or_create(
             email="bench-admin@example.org", defaults={"full_name": "Bench Admin"}
         )

@@ -57,22 +57,93 @@ def requirement_row(page: Page, label: str):
     return page.locator("tr", has_text=label)
 
 
+def sign_up_and_confirm_the_email(page: Page) -> None:
+    page.goto("/accounts/signup/")
+    page.locator("input[name=email]").fill(EMAIL)
+    page.locator("input[name=password1]").fill(PASSWORD)
+    page.locator("input[name=password2]").fill(PASSWORD)
+    submit(page, re.compile(r"create|sign up", re.IGNORECASE))
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/"))
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    page.goto("/accounts/confirm-email/" + link.group(0).split("/accounts/confirm-email/")[1])
+    submit(page, re.compile(r"confirm", re.IGNORECASE))
+
+
+def turn_on_two_factor(page: Page) -> str:
+    """Turn on two-factor authentication (the password is asked again first); the secret."""
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/accounts/reauthenticate/" in page.url:
+        page.locator("input[name=password]").fill(PASSWORD)
+        submit(page, re.compile(r"confirm|continue|re-?authenticate", re.IGNORECASE))
+    secret = page.locator("code.totp-secret").inner_text().strip()
+    page.locator("input[name=code]").fill(totp_code(secret))
+    submit(page, re.compile(r"activate|turn on|confirm", re.IGNORECASE))
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    return secret
+
+
+def import_a_roster_listing_them() -> None:
+    """The program imports the Workbench's Controlled Tier roster, which lists them."""
+    roster = (
+        "email,workbench_username,access_expires_on\n"
+        f"{EMAIL},ghopper,{program_today() + timedelta(days=500)}\n"
+    ).encode()
+    roster_import(source=CsvRosterSource(io.BytesIO(roster), name="roster.csv"), actor=None)
+
+
+def give_both_consents(page: Page) -> None:
+    page.goto("/access/consents/")
+    for _ in range(2):
+        page.locator("input[name$=agree]").first.check()
+        submit(page, re.compile(r"^Give this consent"))
+    expect(page.get_by_role("button", name=re.compile(r"^Give this consent"))).to_have_count(0)
+
+
+def fill_in_the_profile_and_confirm_it(page: Page) -> None:
+    page.goto("/access/profile/")
+    page.locator("input[name=full_name]").fill(FULL_NAME)
+    page.locator("input[name=institution]").fill("Yale University")
+    page.locator("textarea[name=research_purposes]").fill(
+        "Measuring inflammation markers in stored plasma to predict diabetes earlier."
+    )
+    page.locator("input[name=orcid]").fill("0000-0002-1825-0097")
+    submit(page, re.compile(r"^save", re.IGNORECASE))
+    page.goto("/access/profile/review/")
+    page.locator("input[name=attest]").check()
+    submit(page, "Confirm my profile")
+
+
+def sign_the_code_of_conduct(page: Page) -> None:
+    """Read the whole text, initial, type the name and re-enter the password."""
+    page.goto("/access/code-of-conduct/")
+    page.locator("#coc-text").evaluate("el => el.scrollTo(0, el.scrollHeight)")
+    page.locator("#id_has_read").check()
+    for box in page.locator("input[name^=initials_]").all():
+        box.fill("GBH")
+    page.locator("input[name=printed_name]").fill(FULL_NAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    submit(page, re.compile(r"^sign", re.IGNORECASE))
+
+
+def download_the_signed_copy(page: Page) -> bytes:
+    page.goto("/access/code-of-conduct/history/")
+    expect(page.get_by_text("Verified", exact=True)).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile(r"download", re.IGNORECASE)).first.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as signed_copy:
+        return signed_copy.read()
+
+
+@pytest.mark.pdf
 def test_new_researcher_onboards_until_eligible_and_is_asked_to_renew_a_year_later(
     page: Page, console_errors: list[str], published_code_of_conduct
 ):
     start = timezone.now()
     with time_machine.travel(start, tick=True) as clock:
-        # Sign up and confirm the email address.
-        page.goto("/accounts/signup/")
-        page.locator("input[name=email]").fill(EMAIL)
-        page.locator("input[name=password1]").fill(PASSWORD)
-        page.locator("input[name=password2]").fill(PASSWORD)
-        submit(page, re.compile(r"create|sign up", re.IGNORECASE))
-        expect(page).to_have_url(re.compile(r"/accounts/confirm-email/"))
-        link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
-        assert link is not None
-        page.goto("/accounts/confirm-email/" + link.group(0).split("/accounts/confirm-email/")[1])
-        submit(page, re.compile(r"confirm", re.IGNORECASE))
+        sign_up_and_confirm_the_email(page)
 
         # Until eligible, the requirements page is the researcher's home.
         page.goto("/dashboard/")
@@ -81,65 +152,19 @@ def test_new_researcher_onboards_until_eligible_and_is_asked_to_renew_a_year_lat
             re.compile("requirement", re.I)
         )
 
-        # Turn on two-factor authentication (the password is asked again first).
-        page.goto("/accounts/2fa/totp/activate/")
-        if "/accounts/reauthenticate/" in page.url:
-            page.locator("input[name=password]").fill(PASSWORD)
-            submit(page, re.compile(r"confirm|continue|re-?authenticate", re.IGNORECASE))
-        secret = page.locator("code.totp-secret").inner_text().strip()
-        page.locator("input[name=code]").fill(totp_code(secret))
-        submit(page, re.compile(r"activate|turn on|confirm", re.IGNORECASE))
-        expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
-
-        # The program imports the Workbench's Controlled Tier roster, which lists them.
-        roster = (
-            "email,workbench_username,access_expires_on\n"
-            f"{EMAIL},ghopper,{program_today() + timedelta(days=500)}\n"
-        ).encode()
-        roster_import(source=CsvRosterSource(io.BytesIO(roster), name="roster.csv"), actor=None)
+        secret = turn_on_two_factor(page)
+        import_a_roster_listing_them()
         page.goto("/access/")
         expect(requirement_row(page, "Controlled Tier authorization")).to_contain_text("Complete")
         expect(requirement_row(page, "Two-factor authentication")).to_contain_text("Complete")
 
-        # Both consents, each given separately.
-        page.goto("/access/consents/")
-        for _ in range(2):
-            page.locator("input[name$=agree]").first.check()
-            submit(page, re.compile(r"^Give this consent"))
-        expect(page.get_by_role("button", name=re.compile(r"^Give this consent"))).to_have_count(0)
+        # Both consents, each given separately; the profile, then the annual review.
+        give_both_consents(page)
+        fill_in_the_profile_and_confirm_it(page)
+        sign_the_code_of_conduct(page)
 
-        # Profile, then the annual review.
-        page.goto("/access/profile/")
-        page.locator("input[name=full_name]").fill(FULL_NAME)
-        page.locator("input[name=institution]").fill("Yale University")
-        page.locator("textarea[name=research_purposes]").fill(
-            "Measuring inflammation markers in stored plasma to predict diabetes earlier."
-        )
-        page.locator("input[name=orcid]").fill("0000-0002-1825-0097")
-        submit(page, re.compile(r"^save", re.IGNORECASE))
-        page.goto("/access/profile/review/")
-        page.locator("input[name=attest]").check()
-        submit(page, "Confirm my profile")
-
-        # Read the whole Code of Conduct, initial, type the name and re-enter the password.
-        page.goto("/access/code-of-conduct/")
-        page.locator("#coc-text").evaluate("el => el.scrollTo(0, el.scrollHeight)")
-        page.locator("#id_has_read").check()
-        for box in page.locator("input[name^=initials_]").all():
-            box.fill("GBH")
-        page.locator("input[name=printed_name]").fill(FULL_NAME)
-        page.locator("input[name=password]").fill(PASSWORD)
-        submit(page, re.compile(r"^sign", re.IGNORECASE))
-
-        # The signed copy downloads as a PDF.
-        page.goto("/access/code-of-conduct/history/")
-        expect(page.get_by_text("Verified", exact=True)).to_be_visible()
-        with page.expect_download() as download_info:
-            page.get_by_role("link", name=re.compile(r"download", re.IGNORECASE)).first.click()
-        download = download_info.value
-        assert download.suggested_filename.endswith(".pdf")
-        with open(download.path(), "rb") as signed_copy:
-            assert signed_copy.read(5) == b"%PDF-"
+        # The signed copy downloads as a PDF (rendered by WeasyPrint: marked `pdf`).
+        assert download_the_signed_copy(page)[:5] == b"%PDF-"
 
         # Eligible now: the requirements page says so and the dashboard opens.
         page.goto("/access/")

@@ -4,22 +4,16 @@ Exit status: 0 eligible, 1 not eligible, 2 no such user.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
-from tests.onboarding.factories import RequirementBypassFactory, make_eligible
+from tests.factories import RequirementBypassFactory, make_eligible
+from tests.helpers import FROZEN_TODAY as TODAY
 
-TODAY = date(2026, 11, 22)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel("2026-11-22 15:00 -06:00", tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 def _run(email: str) -> tuple[int, str, str]:

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 
 from portal.errors import DomainError, PermissionRefused
 from portal.models import AuditEvent, CodeOfConductVersion
@@ -14,8 +13,8 @@ from portal.onboarding.services.conduct import (
     code_of_conduct_set_accepted_until,
 )
 from portal.roles import Role
-from tests.factories import UserFactory
-from tests.onboarding.factories import CodeOfConductVersionFactory, make_eligible
+from tests.factories import CodeOfConductVersionFactory, UserFactory, make_eligible
+from tests.helpers import at_noon, frozen
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 2)
@@ -23,7 +22,7 @@ TODAY = date(2026, 11, 2)
 
 @pytest.fixture(autouse=True)
 def _today():
-    with time_machine.travel(date(2026, 11, 2), tick=False):
+    with frozen(at_noon(TODAY)):
         yield
 
 
@@ -63,7 +62,7 @@ def test_making_a_version_current_gives_the_old_one_its_last_day_and_one_event(a
     }
     # The researcher's signature on the old version still counts, until that day.
     assert _coc_state(researcher) == State.COMPLETE
-    with time_machine.travel(TODAY + timedelta(days=61), tick=False):
+    with frozen(at_noon(TODAY + timedelta(days=61))):
         assert _coc_state(researcher) == State.EXPIRED
 
 

@@ -1,44 +1,37 @@
 """Admin bypasses: a program admin waives one requirement with a written reason, audited."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from portal.errors import DomainError, PermissionRefused
 from portal.models import AuditEvent, RequirementBypass
 from portal.onboarding.eligibility import Requirement, State
 from portal.onboarding.selectors import access_status_for
 from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
-from tests.onboarding.factories import RequirementBypassFactory, make_eligible
+from tests.factories import RequirementBypassFactory
+from tests.helpers import FROZEN_TODAY as TODAY
 
 REASON = "Workbench roster export is late; CT access confirmed with the DRC by email."
-TODAY = date(2026, 11, 22)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with time_machine.travel("2026-11-22 15:00 -06:00", tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 def test_a_program_admin_waives_a_requirement_and_the_person_becomes_eligible(
-    program_admin, researcher
+    program_admin, eligible_researcher
 ):
-    make_eligible(researcher)
-    researcher.consents.all().delete()
-    assert not access_status_for(researcher).eligible
+    eligible_researcher.consents.all().delete()
+    assert not access_status_for(eligible_researcher).eligible
 
     for requirement in ("consent_public_display", "consent_violation_release"):
         requirement_bypass_grant(
-            user=researcher,
+            user=eligible_researcher,
             requirement=requirement,
             reason=REASON,
             expires_on=None,
             actor=program_admin,
         )
 
-    status = access_status_for(researcher)
+    status = access_status_for(eligible_researcher)
     assert status.get(Requirement.CONSENT_PUBLIC_DISPLAY).state == State.BYPASSED
     assert status.eligible
 

@@ -1,11 +1,8 @@
 """The Biospecimen Access Code of Conduct: versions, signing, the signed PDF, verification."""
 
-import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-import pypdf
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
@@ -35,19 +32,17 @@ from portal.onboarding.services.conduct import (
     code_of_conduct_sign,
     ensure_default_code_of_conduct,
 )
-from portal.onboarding.wordings import DEFAULT_VERSION
 from portal.roles import Role
-from tests.factories import TEST_PASSWORD, UserFactory
-from tests.onboarding.factories import CodeOfConductSignatureFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    CodeOfConductSignatureFactory,
+    UserFactory,
+    set_current_code_of_conduct,
+)
+from tests.helpers import audit_actions, audit_events, frozen, pdf_text
 
 NAME = "Jane Ann Smith"
 SIGNED_MOMENT = datetime(2026, 3, 8, 8, 30, 15, tzinfo=UTC)  # spring DST switch in Chicago
-
-
-@pytest.fixture(autouse=True)
-def _latest_is_the_default_version(settings):
-    settings.CODE_OF_CONDUCT_LATEST = DEFAULT_VERSION
-    settings.CODE_OF_CONDUCT_ACCEPTED = {}
 
 
 @pytest.fixture
@@ -91,21 +86,12 @@ def _form_data(document: CodeOfConductVersion, **overrides) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _actions() -> list[str]:
-    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-
-
-def _pdf_text(data: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
 def _nothing_signed() -> None:
     assert not CodeOfConductSignature.objects.exists()
     assert not Document.objects.exists()
     assert not Notification.objects.exists()
-    assert "code_of_conduct.sign" not in _actions()
-    assert "document.upload" not in _actions()
+    assert "code_of_conduct.sign" not in audit_actions()
+    assert "document.upload" not in audit_actions()
 
 
 # --- Publishing ---------------------------------------------------------------------------
@@ -127,7 +113,8 @@ def test_the_default_version_is_published_once_from_the_text_files(db):
     assert version.published_by is None
     assert ensure_default_code_of_conduct() is None
     assert CodeOfConductVersion.objects.count() == 1
-    assert _actions() == ["code_of_conduct.publish"]
+    # Seeding publishes the default text and makes it the current version, both audited.
+    assert audit_actions() == ["code_of_conduct.publish", "code_of_conduct.make_current"]
 
 
 def test_a_program_admin_publishes_a_new_version_with_its_hash_and_an_audit_event(
@@ -157,7 +144,7 @@ def test_a_program_admin_publishes_a_new_version_with_its_hash_and_an_audit_even
     assert event.after["version"] == "2027.1"
     assert event.after["sha256"] == version.sha256
     assert event.after["statements_with_initials"] == 1
-    # Publishing does not make it the version to sign: settings do.
+    # Publishing does not make it the version to sign: making it current does.
     assert latest_code_of_conduct() == published
 
 
@@ -172,7 +159,8 @@ def test_publishing_is_refused_to_anyone_but_a_program_admin(researcher, publish
         )
 
     assert list(CodeOfConductVersion.objects.values_list("version", flat=True)) == ["2026.1"]
-    assert _actions() == ["code_of_conduct.publish"]
+    # Seeding publishes the default text and makes it the current version, both audited.
+    assert audit_actions() == ["code_of_conduct.publish", "code_of_conduct.make_current"]
 
 
 def test_publishing_a_version_label_already_used_is_refused_and_changes_nothing(
@@ -190,7 +178,8 @@ def test_publishing_a_version_label_already_used_is_refused_and_changes_nothing(
     published_now = CodeOfConductVersion.objects.get()
     assert published_now.body == published.body
     assert published_now.sha256 == published.sha256
-    assert _actions() == ["code_of_conduct.publish"]
+    # Seeding publishes the default text and makes it the current version, both audited.
+    assert audit_actions() == ["code_of_conduct.publish", "code_of_conduct.make_current"]
 
 
 def test_publishing_without_statements_is_refused(program_admin, db):
@@ -235,7 +224,7 @@ def test_the_publish_page_publishes_and_says_publishing_does_not_make_it_latest(
     assert "Publishing does not make a version the one researchers sign." in page
     assert 'data-version="2027.1"' in page
     assert 'data-version="2026.1"' in page
-    assert "Latest: signed now" in page
+    assert "Current: signed now" in page
 
 
 def test_the_publish_page_keeps_what_was_typed_when_the_label_is_taken(
@@ -295,7 +284,7 @@ def test_initials_fit_a_name_when_they_are_its_initials_in_order(initials, name,
 
 
 def test_signing_records_the_meaning_hash_name_initials_and_utc_time(signer, published):
-    with time_machine.travel(SIGNED_MOMENT, tick=False):
+    with frozen(SIGNED_MOMENT):
         signature = _sign(signer, published, initials=_initials_for(published, "j.s."))
 
     signature.refresh_from_db()
@@ -315,14 +304,16 @@ def test_signing_records_the_meaning_hash_name_initials_and_utc_time(signer, pub
     assert signature.signed_copy.purpose == SIGNED_COPY_PURPOSE
     assert signature.signed_copy.content_type == "application/pdf"
     assert code_of_conduct_signature_verify(signature)
-    [event] = AuditEvent.objects.filter(action="code_of_conduct.sign")
+    [event] = audit_events("code_of_conduct.sign")
     assert event.actor == signer
     assert event.target_id == str(signature.pk)
     assert event.ip_address == "192.0.2.7"
     assert event.after["version"] == "2026.1"
     assert event.after["document_sha256"] == published.sha256
-    assert event.after["signed_copy"] == str(signature.signed_copy.pk)
-    assert _actions().count("document.upload") == 1
+    # The copy is rendered after the signature commits, and recorded by its own event.
+    [copy_event] = audit_events("code_of_conduct.signed_copy")
+    assert copy_event.after["signed_copy"] == str(signature.signed_copy.pk)
+    assert audit_actions().count("document.upload") == 1
 
 
 def test_signing_makes_the_code_of_conduct_requirement_complete(signer, published):
@@ -354,17 +345,18 @@ def test_signing_emails_the_signer_after_commit(
     assert notification.email_sent_at is not None
 
 
+@pytest.mark.pdf
 def test_the_signed_pdf_holds_the_full_text_printed_name_initials_version_hash_and_utc_time(
     signer, published
 ):
-    with time_machine.travel(SIGNED_MOMENT, tick=False):
+    with frozen(SIGNED_MOMENT):
         signature = _sign(signer, published)
 
     from portal.documents import document_open
 
     with document_open(document=signature.signed_copy) as stored:
         data = stored.read()
-    text = " ".join(_pdf_text(data).split())
+    text = " ".join(pdf_text(data).split())
     assert data.startswith(b"%PDF")
     assert NAME in text
     assert "Version 2026.1" in text
@@ -375,6 +367,7 @@ def test_the_signed_pdf_holds_the_full_text_printed_name_initials_version_hash_a
     assert "JS" in text
 
 
+@pytest.mark.pdf
 def test_the_signer_downloads_the_signed_pdf_as_an_attachment(client, signer, published):
     signature = _sign(signer, published)
     client.force_login(signer)
@@ -389,7 +382,7 @@ def test_the_signer_downloads_the_signed_pdf_as_an_attachment(client, signer, pu
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/pdf"
     assert data.startswith(b"%PDF")
-    text = _pdf_text(data)
+    text = pdf_text(data)
     assert NAME in text
     assert "2026.1" in text
 
@@ -422,9 +415,9 @@ def test_an_account_without_a_full_name_takes_the_typed_name(client, published):
 
 
 def test_every_signature_is_kept_when_signing_again(client, signer, published):
-    with time_machine.travel(SIGNED_MOMENT, tick=False):
+    with frozen(SIGNED_MOMENT):
         first = _sign(signer, published)
-    with time_machine.travel(SIGNED_MOMENT + timedelta(days=340), tick=False):
+    with frozen(SIGNED_MOMENT + timedelta(days=340)):
         second = _sign(signer, published)
 
     assert first.pk != second.pk
@@ -432,7 +425,7 @@ def test_every_signature_is_kept_when_signing_again(client, signer, published):
     assert first.signed_at == SIGNED_MOMENT
     assert first.signed_copy_id != second.signed_copy_id
     assert Document.objects.filter(owner=signer, purpose=SIGNED_COPY_PURPOSE).count() == 2
-    assert _actions().count("code_of_conduct.sign") == 2
+    assert audit_actions().count("code_of_conduct.sign") == 2
     rows = code_of_conduct_history_for(user=signer)
     assert [r.signature.pk for r in rows] == [second.pk, first.pk]
     client.force_login(signer)
@@ -519,7 +512,7 @@ def test_signing_under_a_name_other_than_the_accounts_is_refused(signer, publish
     _nothing_signed()
 
 
-def test_signing_an_old_version_is_refused(signer, published, program_admin, settings):
+def test_signing_an_old_version_is_refused(signer, published, program_admin):
     code_of_conduct_publish(
         version="2027.1",
         title="Biospecimen Access Code of Conduct",
@@ -527,8 +520,7 @@ def test_signing_an_old_version_is_refused(signer, published, program_admin, set
         statements=[{"text": "New statement.", "initials": True}],
         actor=program_admin,
     )
-    settings.CODE_OF_CONDUCT_LATEST = "2027.1"
-    settings.CODE_OF_CONDUCT_ACCEPTED = {"2026.1": "2027-06-30"}
+    set_current_code_of_conduct("2027.1", accepted={"2026.1": date(2027, 6, 30)})
 
     with pytest.raises(DomainError, match=r"Version 2026\.1 is no longer the one to sign"):
         _sign(signer, published)
@@ -575,7 +567,7 @@ def test_the_sign_page_asks_to_confirm_the_whole_text_was_read(client, signer, p
 
 
 def test_the_sign_page_explains_an_old_version_and_keeps_what_was_typed(
-    client, signer, published, program_admin, settings
+    client, signer, published, program_admin
 ):
     code_of_conduct_publish(
         version="2027.1",
@@ -585,7 +577,7 @@ def test_the_sign_page_explains_an_old_version_and_keeps_what_was_typed(
         actor=program_admin,
     )
     client.force_login(signer)
-    settings.CODE_OF_CONDUCT_LATEST = "2027.1"
+    set_current_code_of_conduct("2027.1")
 
     response = client.post(
         reverse("access-code-of-conduct"), _form_data(published, initials_0="JS", version="2026.1")

@@ -4,24 +4,20 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from portal.errors import PermissionRefused
-from portal.models import AuditEvent, Consent
+from portal.models import Consent
 from portal.onboarding.eligibility import Requirement, State
 from portal.onboarding.selectors import access_status_for, consent_states_for
 from portal.onboarding.services.consents import consent_give, consent_withdraw
 from portal.onboarding.wordings import CONSENT_WORDINGS, consent_wording
 from tests.factories import UserFactory
+from tests.helpers import audit_events, frozen
 
 PUBLIC = Consent.Kind.PUBLIC_DISPLAY
 VIOLATION = Consent.Kind.VIOLATION_RELEASE
 MOMENT = datetime(2026, 3, 8, 8, 30, tzinfo=UTC)  # the spring daylight-saving switch in Chicago
-
-
-def _events(action: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action).order_by("id"))
 
 
 def _consent_state(user, requirement: Requirement) -> State:
@@ -45,7 +41,7 @@ def test_the_current_wording_version_has_a_text_for_each_consent(settings):
 
 
 def test_giving_a_consent_records_its_kind_wording_version_hash_and_time(researcher, settings):
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         consent = consent_give(user=researcher, kind=PUBLIC, actor=researcher)
 
     consent.refresh_from_db()
@@ -58,7 +54,7 @@ def test_giving_a_consent_records_its_kind_wording_version_hash_and_time(researc
     )
     assert consent.given_at == MOMENT
     assert consent.withdrawn_at is None
-    [event] = _events("consent.give")
+    [event] = audit_events("consent.give")
     assert event.actor == researcher
     assert event.target_id == str(consent.pk)
     assert event.after["kind"] == PUBLIC
@@ -72,7 +68,7 @@ def test_the_two_consents_are_recorded_separately(researcher):
     assert _consent_state(researcher, Requirement.CONSENT_PUBLIC_DISPLAY) == State.COMPLETE
     assert _consent_state(researcher, Requirement.CONSENT_VIOLATION_RELEASE) == State.INCOMPLETE
 
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         consent_give(user=researcher, kind=VIOLATION, actor=researcher)
 
     records = {c.kind: c for c in Consent.objects.filter(user=researcher)}
@@ -81,7 +77,7 @@ def test_the_two_consents_are_recorded_separately(researcher):
     assert records[VIOLATION].given_at == MOMENT
     assert records[PUBLIC].wording_sha256 != records[VIOLATION].wording_sha256
     assert _consent_state(researcher, Requirement.CONSENT_VIOLATION_RELEASE) == State.COMPLETE
-    assert len(_events("consent.give")) == 2
+    assert len(audit_events("consent.give")) == 2
 
 
 def test_giving_a_consent_already_given_changes_nothing(researcher):
@@ -91,7 +87,7 @@ def test_giving_a_consent_already_given_changes_nothing(researcher):
 
     assert again.pk == first.pk
     assert Consent.objects.filter(user=researcher).count() == 1
-    assert len(_events("consent.give")) == 1
+    assert len(audit_events("consent.give")) == 1
 
 
 def test_nobody_else_can_give_a_researchers_consent(researcher, program_admin):
@@ -99,7 +95,7 @@ def test_nobody_else_can_give_a_researchers_consent(researcher, program_admin):
         consent_give(user=researcher, kind=PUBLIC, actor=program_admin)
 
     assert not Consent.objects.exists()
-    assert not _events("consent.give")
+    assert not audit_events("consent.give")
 
 
 # --- Withdrawing --------------------------------------------------------------------------
@@ -109,14 +105,14 @@ def test_withdrawing_a_consent_keeps_the_record_and_records_when(researcher):
     consent = consent_give(user=researcher, kind=VIOLATION, actor=researcher)
     later = datetime(2026, 11, 1, 7, 0, tzinfo=UTC)  # the autumn switch in Chicago
 
-    with time_machine.travel(later, tick=False):
+    with frozen(later):
         consent_withdraw(consent=consent, actor=researcher)
 
     consent.refresh_from_db()
     assert consent.withdrawn_at == later
     assert Consent.objects.filter(user=researcher).count() == 1
     assert _consent_state(researcher, Requirement.CONSENT_VIOLATION_RELEASE) == State.INCOMPLETE
-    [event] = _events("consent.withdraw")
+    [event] = audit_events("consent.withdraw")
     assert event.actor == researcher
     assert event.before["given"] is True
     assert event.after["given"] is False
@@ -143,7 +139,7 @@ def test_withdrawing_a_consent_already_withdrawn_changes_nothing(researcher):
 
     consent.refresh_from_db()
     assert consent.withdrawn_at == withdrawn_at
-    assert len(_events("consent.withdraw")) == 1
+    assert len(audit_events("consent.withdraw")) == 1
 
 
 def test_consent_given_again_after_withdrawal_is_a_new_record(researcher):
@@ -170,14 +166,14 @@ def test_nobody_else_can_withdraw_a_researchers_consent(researcher):
 
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
-    assert not _events("consent.withdraw")
+    assert not audit_events("consent.withdraw")
 
 
 # --- The consents page --------------------------------------------------------------------
 
 
 def test_consents_page_shows_each_wording_with_its_own_button_and_state(client, researcher):
-    with time_machine.travel(MOMENT, tick=False):
+    with frozen(MOMENT):
         consent_give(user=researcher, kind=PUBLIC, actor=researcher)
     client.force_login(researcher)
 
@@ -218,7 +214,7 @@ def test_pressing_give_without_ticking_the_box_says_what_to_do_and_records_nothi
     assert response.status_code == 200
     assert "Tick the box to show that you agree" in response.content.decode()
     assert not Consent.objects.exists()
-    assert not _events("consent.give")
+    assert not audit_events("consent.give")
 
 
 def test_withdrawing_through_the_page(client, researcher):

@@ -18,7 +18,7 @@ from portal.onboarding.eligibility import (
     evaluate_access,
 )
 from portal.onboarding.selectors import access_status_for
-from tests.onboarding.factories import (
+from tests.factories import (
     CodeOfConductSignatureFactory,
     ConsentFactory,
     ProfileReviewFactory,
@@ -279,10 +279,8 @@ def test_the_earliest_expiry_ignores_bypassed_requirements():
 # Through the database: the records a user holds give the same verdict.
 
 
-def test_a_user_given_every_requirement_is_eligible(researcher):
-    make_eligible(researcher)
-
-    status = access_status_for(researcher)
+def test_a_user_given_every_requirement_is_eligible(eligible_researcher):
+    status = access_status_for(eligible_researcher)
 
     assert status.eligible
     assert {r.state for r in status.requirements} == {State.COMPLETE}
@@ -298,22 +296,22 @@ def test_a_user_missing_only_two_factor_is_not_eligible(user_factory):
     assert not status.eligible
 
 
-def test_a_withdrawn_consent_does_not_count(researcher):
-    make_eligible(researcher)
-    researcher.consents.filter(kind="violation_release").update(withdrawn_at="2026-01-01T00:00Z")
+def test_a_withdrawn_consent_does_not_count(eligible_researcher):
+    eligible_researcher.consents.filter(kind="violation_release").update(
+        withdrawn_at="2026-01-01T00:00Z"
+    )
 
-    status = access_status_for(researcher)
+    status = access_status_for(eligible_researcher)
 
     assert status.get(Requirement.CONSENT_VIOLATION_RELEASE).state == State.INCOMPLETE
     assert not status.eligible
 
 
-def test_a_signature_under_an_old_name_must_be_renewed(researcher):
-    make_eligible(researcher)
-    researcher.full_name = "Someone Else Entirely"
-    researcher.save(update_fields=["full_name"])
+def test_a_signature_under_an_old_name_must_be_renewed(eligible_researcher):
+    eligible_researcher.full_name = "Someone Else Entirely"
+    eligible_researcher.save(update_fields=["full_name"])
 
-    status = access_status_for(researcher)
+    status = access_status_for(eligible_researcher)
 
     assert status.get(Requirement.CODE_OF_CONDUCT).state == State.EXPIRED
     assert not status.eligible

@@ -5,8 +5,7 @@ import pytest
 from portal.errors import NotEligible
 from portal.models import Consent
 from portal.onboarding.gate import ensure_all_eligible, ensure_eligible
-from tests.factories import UserFactory
-from tests.onboarding.factories import make_eligible
+from tests.factories import UserFactory, make_eligible
 
 pytestmark = pytest.mark.django_db
 

@@ -5,17 +5,14 @@ import pytest
 from django.urls import reverse
 
 from portal.errors import DomainError, PermissionRefused, TransitionNotAllowed
-from portal.models import AuditEvent, ConflictOfInterest, ResearcherProfile
+from portal.models import ConflictOfInterest, ResearcherProfile
 from portal.onboarding.services.profile import conflict_declare, conflict_retire, profile_update
-from tests.onboarding.factories import CodeOfConductSignatureFactory, ResearcherProfileFactory
+from tests.factories import CodeOfConductSignatureFactory, ResearcherProfileFactory
+from tests.helpers import audit_events
 
 pytestmark = pytest.mark.django_db
 
 PROFILE_URL = "/access/profile/"
-
-
-def _events(action):
-    return list(AuditEvent.objects.filter(action=action).order_by("id"))
 
 
 def _form_data(**overrides):
@@ -48,7 +45,7 @@ def test_a_first_profile_update_creates_the_profile_and_audits_every_field_set(r
     assert profile.user == researcher
     assert profile.institution == "University of Example"
     assert profile.orcid == "0000-0002-1825-0097"
-    [event] = _events("profile.update")
+    [event] = audit_events("profile.update")
     assert event.actor == researcher
     assert event.target_id == str(profile.pk)
     assert event.before == {"institution": "", "research_purposes": "", "orcid": ""}
@@ -70,7 +67,7 @@ def test_a_profile_update_audits_only_the_fields_that_changed(researcher):
         full_name=researcher.full_name,
     )
 
-    [event] = _events("profile.update")
+    [event] = audit_events("profile.update")
     assert event.before == {"phone": "+1 312 555 0100"}
     assert event.after == {"phone": "+1 312 555 0111"}
     assert ResearcherProfile.objects.get(user=researcher).phone == "+1 312 555 0111"
@@ -81,7 +78,7 @@ def test_a_profile_update_that_changes_nothing_writes_no_audit_event(researcher)
 
     profile_update(user=researcher, actor=researcher, institution=profile.institution)
 
-    assert _events("profile.update") == []
+    assert audit_events("profile.update") == []
 
 
 def test_a_name_change_is_saved_on_the_user_and_audited(researcher):
@@ -91,7 +88,7 @@ def test_a_name_change_is_saved_on_the_user_and_audited(researcher):
 
     researcher.refresh_from_db()
     assert researcher.full_name == "Ada King"
-    [event] = _events("profile.update")
+    [event] = audit_events("profile.update")
     assert event.before == {"full_name": old_name}
     assert event.after == {"full_name": "Ada King"}
 
@@ -100,7 +97,7 @@ def test_a_program_admin_may_update_a_researchers_profile(researcher, program_ad
     profile_update(user=researcher, actor=program_admin, phone="+1 312 555 0123")
 
     assert ResearcherProfile.objects.get(user=researcher).phone == "+1 312 555 0123"
-    [event] = _events("profile.update")
+    [event] = audit_events("profile.update")
     assert event.actor == program_admin
 
 
@@ -112,7 +109,7 @@ def test_another_researcher_cannot_update_a_profile(researcher, user_factory):
         profile_update(user=researcher, actor=other, phone="+1 000")
 
     assert ResearcherProfile.objects.get(user=researcher).phone == "+1 312 555 0100"
-    assert _events("profile.update") == []
+    assert audit_events("profile.update") == []
 
 
 def test_a_profile_update_with_a_bad_orcid_check_digit_is_refused_and_changes_nothing(
@@ -128,7 +125,7 @@ def test_a_profile_update_with_a_bad_orcid_check_digit_is_refused_and_changes_no
     profile = ResearcherProfile.objects.get(user=researcher)
     assert profile.phone == "+1 312 555 0100"
     assert profile.orcid == ""
-    assert _events("profile.update") == []
+    assert audit_events("profile.update") == []
 
 
 def test_an_empty_name_is_refused(researcher):
@@ -162,7 +159,7 @@ def test_declaring_a_conflict_records_its_kind_and_description_and_audits_it(res
     assert conflict.kind == "financial"
     assert conflict.description == "I hold shares in Example Diagnostics."
     assert conflict.retired_at is None
-    [event] = _events("conflict.declare")
+    [event] = audit_events("conflict.declare")
     assert event.target_id == str(conflict.pk)
     assert event.after == {
         "kind": "financial",
@@ -175,7 +172,7 @@ def test_a_conflict_without_a_description_is_refused(researcher):
         conflict_declare(user=researcher, actor=researcher, kind="non_financial", description=" ")
 
     assert not ConflictOfInterest.objects.exists()
-    assert _events("conflict.declare") == []
+    assert audit_events("conflict.declare") == []
 
 
 def test_retiring_a_conflict_keeps_it_with_the_time_it_stopped_applying(researcher):
@@ -188,7 +185,7 @@ def test_retiring_a_conflict_keeps_it_with_the_time_it_stopped_applying(research
     conflict = ConflictOfInterest.objects.get(pk=conflict.pk)
     assert conflict.retired_at is not None
     assert conflict.description == "Board seat."
-    [event] = _events("conflict.retire")
+    [event] = audit_events("conflict.retire")
     assert event.before == {"retired_at": None}
     assert event.after["retired_at"] is not None
 
@@ -204,7 +201,7 @@ def test_a_conflict_cannot_be_retired_twice(researcher):
         conflict_retire(conflict=conflict, actor=researcher)
 
     assert ConflictOfInterest.objects.get(pk=conflict.pk).retired_at == retired_at
-    assert len(_events("conflict.retire")) == 1
+    assert len(audit_events("conflict.retire")) == 1
 
 
 def test_another_researcher_cannot_retire_a_conflict(researcher, user_factory):
@@ -217,7 +214,7 @@ def test_another_researcher_cannot_retire_a_conflict(researcher, user_factory):
         conflict_retire(conflict=conflict, actor=other)
 
     assert ConflictOfInterest.objects.get(pk=conflict.pk).retired_at is None
-    assert _events("conflict.retire") == []
+    assert audit_events("conflict.retire") == []
 
 
 # --- the pages ----------------------------------------------------------------------------
@@ -249,7 +246,7 @@ def test_saving_the_profile_page_updates_the_profile_and_says_so(client, researc
     assert profile.postal_address == "1 Analytical Way\nChicago IL 60601"
     researcher.refresh_from_db()
     assert researcher.full_name == "Ada Lovelace"
-    assert len(_events("profile.update")) == 1
+    assert len(audit_events("profile.update")) == 1
 
 
 def test_a_bad_orcid_on_the_profile_page_shows_why_and_keeps_everything_typed(client, researcher):
@@ -267,7 +264,7 @@ def test_a_bad_orcid_on_the_profile_page_shows_why_and_keeps_everything_typed(cl
     assert 'value="0000-0002-1825-0098"' in content
     assert "How inherited variants shape response to common medicines." in content
     assert not ResearcherProfile.objects.filter(user=researcher).exists()
-    assert _events("profile.update") == []
+    assert audit_events("profile.update") == []
 
 
 def test_a_missing_institution_on_the_profile_page_is_marked_and_the_rest_is_kept(

@@ -1,15 +1,14 @@
 """The annual profile review (policy 2.1): confirm the whole profile as it is, or update it
 and confirm; every confirmation is kept with a snapshot of what was confirmed."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
+from portal.actions import PortalAction
 from portal.errors import DomainError, PermissionRefused
-from portal.models import AuditEvent, ProfileReview
+from portal.models import ProfileReview
 from portal.onboarding.eligibility import Requirement, State
 from portal.onboarding.selectors import access_status_for
 from portal.onboarding.services.profile import (
@@ -18,16 +17,16 @@ from portal.onboarding.services.profile import (
     profile_review_confirm,
     profile_update,
 )
-from tests.onboarding.factories import ResearcherProfileFactory
+from tests.factories import ResearcherProfileFactory
+from tests.helpers import at, at_noon, audit_events, frozen
 
 pytestmark = pytest.mark.django_db
 
 REVIEW_URL = "/access/profile/review/"
-CHICAGO = ZoneInfo("America/Chicago")
 
 
-def _events():
-    return list(AuditEvent.objects.filter(action="profile_review.confirm").order_by("id"))
+def _confirmations():
+    return audit_events(PortalAction.PROFILE_REVIEW_CONFIRM)
 
 
 def test_confirming_stores_a_snapshot_of_the_whole_profile_and_audits_it(researcher):
@@ -53,7 +52,7 @@ def test_confirming_stores_a_snapshot_of_the_whole_profile_and_audits_it(researc
     assert snapshot["research_purposes"].startswith("Study how inherited variants")
     assert [c["id"] for c in snapshot["conflicts"]] == [conflict.pk]
     assert snapshot["conflicts"][0]["kind"] == "financial"
-    [event] = _events()
+    [event] = _confirmations()
     assert event.actor == researcher
     assert event.target_id == str(review.pk)
     assert event.after["changed"] is True
@@ -61,16 +60,16 @@ def test_confirming_stores_a_snapshot_of_the_whole_profile_and_audits_it(researc
 
 def test_each_confirmation_is_kept_and_an_unchanged_profile_is_marked_unchanged(researcher):
     ResearcherProfileFactory(user=researcher)
-    with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=CHICAGO), tick=False):
+    with frozen(at_noon(date(2026, 3, 3))):
         first = profile_review_confirm(user=researcher, actor=researcher)
-    with time_machine.travel(datetime(2027, 2, 20, 12, tzinfo=CHICAGO), tick=False):
+    with frozen(at_noon(date(2027, 2, 20))):
         second = profile_review_confirm(user=researcher, actor=researcher)
 
     reviews = list(ProfileReview.objects.filter(user=researcher).order_by("confirmed_at"))
     assert [r.pk for r in reviews] == [first.pk, second.pk]
     assert reviews[1].changed is False
     assert reviews[1].snapshot == reviews[0].snapshot
-    assert len(_events()) == 2
+    assert len(_confirmations()) == 2
 
 
 def test_a_review_after_an_update_is_marked_changed_and_says_what_changed(researcher):
@@ -85,7 +84,7 @@ def test_a_review_after_an_update_is_marked_changed_and_says_what_changed(resear
     assert second.changed is True
     assert second.snapshot["phone"] == "+1 312 555 0777"
     assert ProfileReview.objects.get(pk=first.pk).snapshot["phone"] == "+1 312 555 0100"
-    assert _events()[-1].after["changes"] == ["telephone", "conflicts of interest"]
+    assert _confirmations()[-1].after["changes"] == ["telephone", "conflicts of interest"]
 
 
 def test_a_retired_conflict_is_not_part_of_what_is_confirmed(researcher):
@@ -116,7 +115,7 @@ def test_a_review_is_refused_while_institution_or_research_purposes_are_empty(
         profile_review_confirm(user=researcher, actor=researcher)
 
     assert not ProfileReview.objects.exists()
-    assert _events() == []
+    assert _confirmations() == []
 
 
 def test_a_review_is_refused_before_any_profile_exists(researcher):
@@ -133,12 +132,12 @@ def test_nobody_else_can_confirm_a_researchers_review(researcher, program_admin)
         profile_review_confirm(user=researcher, actor=program_admin)
 
     assert not ProfileReview.objects.exists()
-    assert _events() == []
+    assert _confirmations() == []
 
 
 def test_a_confirmed_review_completes_the_profile_review_requirement_for_a_year(researcher):
     ResearcherProfileFactory(user=researcher)
-    with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=CHICAGO), tick=False):
+    with frozen(at(date(2026, 3, 3), 9)):
         assert (
             access_status_for(researcher).get(Requirement.PROFILE_REVIEW).state == State.INCOMPLETE
         )
@@ -221,13 +220,13 @@ def test_confirming_an_incomplete_profile_on_the_page_says_what_to_add(client, r
 
 def test_the_page_lists_every_earlier_review_with_what_changed(client, researcher):
     ResearcherProfileFactory(user=researcher)
-    start = datetime(2025, 3, 3, 12, tzinfo=CHICAGO)
-    with time_machine.travel(start, tick=False):
+    start = at_noon(date(2025, 3, 3))
+    with frozen(start):
         first = profile_review_confirm(user=researcher, actor=researcher)
-    with time_machine.travel(start + timedelta(days=300), tick=False):
+    with frozen(start + timedelta(days=300)):
         second = profile_review_confirm(user=researcher, actor=researcher)
         profile_update(user=researcher, actor=researcher, institution="Example Institute")
-    with time_machine.travel(start + timedelta(days=600), tick=False):
+    with frozen(start + timedelta(days=600)):
         third = profile_review_confirm(user=researcher, actor=researcher)
         client.force_login(researcher)
         response = client.get(REVIEW_URL)

@@ -2,11 +2,9 @@
 that sends a researcher whose access is not current back to renew (policy 2.1)."""
 
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -24,23 +22,20 @@ from portal.onboarding.context_processors import access_banner, remember_access_
 from portal.onboarding.eligibility import Requirement
 from portal.onboarding.selectors import access_status_for
 from portal.roles import Role
-from tests.onboarding.factories import (
+from tests.factories import (
     CodeOfConductSignatureFactory,
     RequirementBypassFactory,
     make_eligible,
+    set_current_code_of_conduct,
 )
+from tests.helpers import at, at_noon, frozen
 
 pytestmark = pytest.mark.django_db
 
 ACCESS_URL = "/access/"
-CHICAGO = ZoneInfo("America/Chicago")
 # Signed on 3 March 2026: the signature holds through 2 March 2027 and expires on 3 March 2027.
 SIGNED_ON = date(2026, 3, 3)
 EXPIRES_ON = date(2027, 3, 3)
-
-
-def noon(day: date) -> datetime:
-    return datetime.combine(day, time(12), tzinfo=CHICAGO)
 
 
 def _rows(html: str) -> dict[str, str]:
@@ -116,7 +111,7 @@ def test_an_eligible_researcher_sees_when_each_requirement_was_done_and_is_next_
     client, researcher
 ):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(SIGNED_ON + timedelta(days=10)), tick=False):
+    with frozen(at_noon(SIGNED_ON + timedelta(days=10))):
         response = _get(client, researcher)
 
     html = response.content.decode()
@@ -137,7 +132,7 @@ def test_an_eligible_researcher_sees_when_each_requirement_was_done_and_is_next_
 
 def test_a_requirement_within_30_days_of_expiry_shows_as_expiring_soon(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=10)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=10))):
         response = _get(client, researcher)
 
     html = response.content.decode()
@@ -151,7 +146,7 @@ def test_a_requirement_within_30_days_of_expiry_shows_as_expiring_soon(client, r
 
 def test_an_expired_requirement_shows_when_it_expired(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON), tick=False):
+    with frozen(at_noon(EXPIRES_ON)):
         response = _get(client, researcher)
 
     html = response.content.decode()
@@ -163,12 +158,11 @@ def test_an_expired_requirement_shows_when_it_expired(client, researcher):
     assert _next_steps(html) == ["code_of_conduct"]
 
 
-def test_a_bypassed_requirement_shows_as_bypassed_and_does_not_block(client, researcher):
-    make_eligible(researcher)
+def test_a_bypassed_requirement_shows_as_bypassed_and_does_not_block(client, eligible_researcher):
     RosterEntry.objects.all().delete()
-    RequirementBypassFactory(user=researcher, requirement=Requirement.CONTROLLED_TIER)
+    RequirementBypassFactory(user=eligible_researcher, requirement=Requirement.CONTROLLED_TIER)
 
-    html = _get(client, researcher).content.decode()
+    html = _get(client, eligible_researcher).content.decode()
 
     row = _rows(html)[Requirement.CONTROLLED_TIER]
     assert _state(row) == "bypassed"
@@ -202,45 +196,57 @@ def _without(user, requirement: Requirement) -> None:
 
 
 @pytest.mark.parametrize(
-    ("missing", "step", "url"),
+    ("missing", "step", "url", "url_name"),
     [
-        (Requirement.CONSENT_PUBLIC_DISPLAY, "consent_public_display", "/access/consents/"),
-        (Requirement.CODE_OF_CONDUCT, "code_of_conduct", "/access/code-of-conduct/"),
-        (Requirement.PROFILE_REVIEW, "profile_review", "/access/profile/review/"),
-        (Requirement.TWO_FACTOR, "two_factor", "/accounts/2fa/totp/activate/"),
+        (
+            Requirement.CONSENT_PUBLIC_DISPLAY,
+            "consent_public_display",
+            "/access/consents/",
+            "access-consents",
+        ),
+        (
+            Requirement.CODE_OF_CONDUCT,
+            "code_of_conduct",
+            "/access/code-of-conduct/",
+            "access-code-of-conduct",
+        ),
+        (
+            Requirement.PROFILE_REVIEW,
+            "profile_review",
+            "/access/profile/review/",
+            "access-profile-review",
+        ),
+        (Requirement.TWO_FACTOR, "two_factor", "/accounts/2fa/totp/activate/", "mfa_activate_totp"),
     ],
 )
 def test_the_next_step_is_the_first_requirement_not_met_with_a_button_to_fix_it(
-    client, researcher, missing, step, url
+    client, eligible_researcher, missing, step, url, url_name
 ):
-    make_eligible(researcher)
-    _without(researcher, missing)
+    _without(eligible_researcher, missing)
 
-    html = _get(client, researcher).content.decode()
+    html = _get(client, eligible_researcher).content.decode()
 
     assert _next_steps(html) == [step]
     assert _next_step_button(html) == url
-    assert url == (reverse("mfa_activate_totp") if step == "two_factor" else url)
+    assert url == reverse(url_name)
 
 
 def test_an_incomplete_profile_makes_the_review_the_next_step_even_after_confirming(
-    client, researcher
+    client, eligible_researcher
 ):
-    make_eligible(researcher)
-    ResearcherProfile.objects.filter(user=researcher).update(research_purposes="")
+    ResearcherProfile.objects.filter(user=eligible_researcher).update(research_purposes="")
 
-    html = _get(client, researcher).content.decode()
+    html = _get(client, eligible_researcher).content.decode()
 
     assert _state(_rows(html)[Requirement.PROFILE_REVIEW]) == "incomplete"
     assert _next_steps(html) == ["profile_review"]
 
 
-def test_a_signature_under_an_old_name_asks_to_sign_again(client, researcher):
-    make_eligible(researcher)
-    researcher.full_name = "A Completely Different Name"
-    researcher.save(update_fields=["full_name"])
+def test_a_signature_under_an_old_name_asks_to_sign_again(client, eligible_researcher):
+    eligible_researcher.full_name = "A Completely Different Name"
+    eligible_researcher.save(update_fields=["full_name"])
 
-    html = _get(client, researcher).content.decode()
+    html = _get(client, eligible_researcher).content.decode()
 
     assert _next_steps(html) == ["code_of_conduct"]
     assert "sign again under your current name" in html
@@ -258,7 +264,7 @@ def _banner(html: str) -> str:
 
 def test_the_banner_appears_30_days_before_an_expiry(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=30)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=30))):
         banner = _banner(_get(client, researcher, reverse("notifications")).content.decode())
 
     assert "Your Code of Conduct signature expires on 3 March 2027" in banner
@@ -269,7 +275,7 @@ def test_the_banner_appears_30_days_before_an_expiry(client, researcher):
 
 def test_the_banner_does_not_appear_31_days_before_an_expiry(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=31)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=31))):
         html = _get(client, researcher, reverse("notifications")).content.decode()
 
     assert _banner(html) == ""
@@ -278,8 +284,8 @@ def test_the_banner_does_not_appear_31_days_before_an_expiry(client, researcher)
 def test_the_banner_holds_across_the_program_day_not_the_utc_day(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
     # 23:30 in Chicago on the 31st day before is already the next day in UTC.
-    late = datetime.combine(EXPIRES_ON - timedelta(days=31), time(23, 30), tzinfo=CHICAGO)
-    with time_machine.travel(late, tick=False):
+    late = at(EXPIRES_ON - timedelta(days=31), 23, 30)
+    with frozen(late):
         html = _get(client, researcher, reverse("notifications")).content.decode()
 
     assert _banner(html) == ""
@@ -287,7 +293,7 @@ def test_the_banner_holds_across_the_program_day_not_the_utc_day(client, researc
 
 def test_the_banner_shows_on_every_page_including_the_requirements_page(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=3))):
         client.force_login(researcher)
         pages = [ACCESS_URL, reverse("access-profile"), reverse("notifications")]
         banners = [_banner(client.get(url).content.decode()) for url in pages]
@@ -298,8 +304,8 @@ def test_the_banner_shows_on_every_page_including_the_requirements_page(client, 
 
 def test_the_banner_says_when_a_requirement_has_expired(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
-    CodeOfConductSignatureFactory(user=researcher, signed_at=noon(date(2026, 12, 1)))
-    with time_machine.travel(noon(EXPIRES_ON + timedelta(days=1)), tick=False):
+    CodeOfConductSignatureFactory(user=researcher, signed_at=at_noon(date(2026, 12, 1)))
+    with frozen(at_noon(EXPIRES_ON + timedelta(days=1))):
         banner = _banner(_get(client, researcher, reverse("notifications")).content.decode())
 
     assert "Your annual profile review expired on 3 March 2027" in banner
@@ -309,16 +315,16 @@ def test_the_banner_says_when_a_requirement_has_expired(client, researcher):
 
 def test_no_banner_for_a_user_who_does_not_onboard(client, prab_member):
     make_eligible(prab_member, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=3))):
         html = _get(client, prab_member, reverse("notifications")).content.decode()
 
     assert _banner(html) == ""
 
 
-def test_no_banner_for_a_researcher_with_nothing_expiring(client, researcher):
-    make_eligible(researcher)
+def test_no_banner_for_a_researcher_with_nothing_expiring(client, eligible_researcher):
+    html = _get(client, eligible_researcher, reverse("notifications")).content.decode()
 
-    assert _banner(_get(client, researcher, reverse("notifications")).content.decode()) == ""
+    assert _banner(html) == ""
 
 
 # --- sent to renew --------------------------------------------------------------------------
@@ -346,9 +352,8 @@ def test_signing_in_lands_a_new_researcher_on_the_requirements_page(client, rese
     assert b"Access requirements" in response.content
 
 
-def test_an_eligible_researcher_opens_the_dashboard(client, researcher):
-    make_eligible(researcher)
-    client.force_login(researcher)
+def test_an_eligible_researcher_opens_the_dashboard(client, eligible_researcher):
+    client.force_login(eligible_researcher)
 
     response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER]))
 
@@ -359,9 +364,9 @@ def test_an_eligible_researcher_opens_the_dashboard(client, researcher):
 def test_a_researcher_whose_access_lapsed_is_sent_to_renew(client, researcher):
     make_eligible(researcher, today=SIGNED_ON)
     EligibilitySnapshot.objects.create(
-        user=researcher, eligible=True, earliest_expiry=EXPIRES_ON, computed_at=noon(SIGNED_ON)
+        user=researcher, eligible=True, earliest_expiry=EXPIRES_ON, computed_at=at_noon(SIGNED_ON)
     )
-    with time_machine.travel(noon(EXPIRES_ON + timedelta(days=1)), tick=False):
+    with frozen(at_noon(EXPIRES_ON + timedelta(days=1))):
         client.force_login(researcher)
         response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER]), follow=True)
 
@@ -380,6 +385,7 @@ def test_another_role_dashboard_stays_open_while_researcher_access_is_incomplete
     response = client.get(reverse("role-dashboard", args=[Role.PRAB_MEMBER]))
 
     assert response.status_code == 200
+    assert "<h1>PRAB reviewer dashboard</h1>" in response.content.decode()
 
 
 # --- team members onboard the same way (point 9) ------------------------------------------
@@ -410,11 +416,14 @@ def test_an_eligible_team_member_opens_the_dashboard(client, authorized_user):
     response = client.get(reverse("role-dashboard", args=[Role.AUTHORIZED_USER]))
 
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Team member dashboard</h1>" in page
+    assert "Projects you are named on" in page
 
 
 def test_a_team_member_sees_the_banner_30_days_before_an_expiry(client, authorized_user):
     make_eligible(authorized_user, today=SIGNED_ON)
-    with time_machine.travel(noon(EXPIRES_ON - timedelta(days=30)), tick=False):
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=30))):
         html = _get(client, authorized_user, reverse("notifications")).content.decode()
 
     assert "Your Code of Conduct signature expires on 3 March 2027" in _banner(html)
@@ -454,7 +463,7 @@ def test_the_banner_context_processor_makes_one_query_for_a_researcher(
     make_eligible(researcher, today=SIGNED_ON)
     researcher.role_names  # loaded by the navigation before the banner runs  # noqa: B018
     with (
-        time_machine.travel(noon(EXPIRES_ON - timedelta(days=3)), tick=False),
+        frozen(at_noon(EXPIRES_ON - timedelta(days=3))),
         django_assert_num_queries(1),
     ):
         context = access_banner(_request(researcher))
@@ -490,9 +499,8 @@ def test_the_banner_reuses_an_access_status_the_page_already_computed(
 # --- the banner follows the full access status -------------------------------------------
 
 
-def test_the_banner_follows_a_retired_code_of_conduct_version(researcher, settings):
-    make_eligible(researcher)
-    settings.CODE_OF_CONDUCT_LATEST = "2099.1"
+def test_the_banner_follows_a_retired_code_of_conduct_version(eligible_researcher):
+    set_current_code_of_conduct("2099.1")
 
-    [item] = access_banner(_request(researcher))["access_banner"]
+    [item] = access_banner(_request(eligible_researcher))["access_banner"]
     assert "has been retired" in item.text

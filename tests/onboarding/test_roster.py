@@ -21,7 +21,7 @@ from portal.onboarding.eligibility import Requirement, State
 from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid, RosterSource
 from portal.onboarding.selectors import access_status_for
 from portal.onboarding.services.roster import roster_import
-from tests.onboarding.factories import RosterImportFactory
+from tests.factories import RosterImportFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "roster_good.csv"

@@ -15,8 +15,7 @@ from portal.onboarding.services.conduct import (
     code_of_conduct_signed_copy_ensure,
 )
 from portal.roles import Role
-from tests.factories import TEST_PASSWORD, UserFactory
-from tests.onboarding.factories import latest_code_of_conduct
+from tests.factories import TEST_PASSWORD, UserFactory, latest_code_of_conduct
 
 STATEMENTS = [{"text": "One", "initials": True}, {"text": "Two", "initials": False}]
 
@@ -26,7 +25,11 @@ def _sign(user, version):
         user=user,
         version=version.version,
         printed_name=user.full_name,
-        initials={0: "".join(p[0] for p in user.full_name.split())},
+        initials={
+            i: "".join(p[0] for p in user.full_name.split())
+            for i, statement in enumerate(version.statements)
+            if statement.get("initials")
+        },
         password=TEST_PASSWORD,
         ip_address="192.0.2.1",
     )

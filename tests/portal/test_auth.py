@@ -3,7 +3,6 @@
 import re
 
 import pytest
-import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -14,7 +13,7 @@ from django.utils import timezone
 from portal.models import AuditEvent, User
 from portal.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory, totp_secret
-from tests.onboarding.factories import make_eligible
+from tests.helpers import frozen
 
 pytestmark = pytest.mark.django_db
 
@@ -81,17 +80,21 @@ def test_email_confirmation_link_verifies_and_signs_in(client):
     response = client.post(path)
     assert response.status_code == 302
     assert EmailAddress.objects.get(email="confirm.me@example.org").verified
-    assert client.get(reverse("dashboard"), follow=True).status_code == 200
+    # Signed in: the dashboard sends the new researcher to their access requirements, not
+    # to the sign-in page.
+    page = client.get(reverse("dashboard"), follow=True)
+    assert page.status_code == 200
+    assert page.redirect_chain[-1][0] == reverse("access-requirements")
+    assert page.context["user"].email == "confirm.me@example.org"
 
 
-def test_login_with_a_second_factor_reaches_the_dashboard(client, researcher):
-    make_eligible(researcher)
-    response = login(client, researcher.email)
+def test_login_with_a_second_factor_reaches_the_dashboard(client, eligible_researcher):
+    response = login(client, eligible_researcher.email)
     assert response.status_code == 302
     assert response.url == reverse("mfa_authenticate")
     # The password alone does not sign in.
     assert client.get(reverse("dashboard")).status_code == 302
-    response = client.post(reverse("mfa_authenticate"), {"code": current_code(researcher)})
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(eligible_researcher)})
     assert response.status_code == 302
     page = client.get(reverse("dashboard"), follow=True)
     assert page.status_code == 200
@@ -102,7 +105,10 @@ def test_wrong_second_factor_code_is_refused(client, researcher):
     login(client, researcher.email)
     response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert response.status_code == 200
-    assert client.get(reverse("dashboard")).status_code == 302
+    assert "Incorrect code." in response.content.decode()
+    refused = client.get(reverse("dashboard"))
+    assert refused.status_code == 302
+    assert refused.url.startswith(reverse("account_login"))
 
 
 def test_recovery_code_signs_in_when_the_authenticator_is_lost(client, researcher):
@@ -111,7 +117,14 @@ def test_recovery_code_signs_in_when_the_authenticator_is_lost(client, researche
     codes = RecoveryCodes.activate(researcher).get_unused_codes()
     login(client, researcher.email)
     client.post(reverse("mfa_authenticate"), {"code": codes[0]})
-    assert client.get(reverse("dashboard"), follow=True).status_code == 200
+    page = client.get(reverse("dashboard"), follow=True)
+    assert page.status_code == 200
+    assert page.redirect_chain[-1][0] == reverse("access-requirements")
+    assert page.context["user"] == researcher
+    authenticator = Authenticator.objects.get(
+        user=researcher, type=Authenticator.Type.RECOVERY_CODES
+    )
+    assert codes[0] not in RecoveryCodes(authenticator).get_unused_codes()
 
 
 def test_repeated_failures_lock_that_account_from_that_address_only(client, settings):
@@ -130,7 +143,7 @@ def test_repeated_failures_lock_that_account_from_that_address_only(client, sett
 
 def test_lockout_lifts_by_itself_after_the_cool_off(client, settings):
     user = UserFactory(email="cooloff@example.org")
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with frozen(timezone.now()) as clock:
         for _ in range(settings.AXES_FAILURE_LIMIT):
             login(client, user.email, password="wrong-password")
         assert login(client, user.email).status_code == 429
@@ -176,7 +189,9 @@ def test_staff_role_without_two_factor_is_sent_to_set_it_up(client, role):
 
 def test_staff_with_two_factor_opens_their_dashboard(client, biobank_staff):
     client.force_login(biobank_staff)
-    assert client.get(reverse("role-dashboard", args=[Role.BIOBANK_STAFF.value])).status_code == 200
+    response = client.get(reverse("role-dashboard", args=[Role.BIOBANK_STAFF.value]))
+    assert response.status_code == 200
+    assert "<h1>Biobank dashboard</h1>" in response.content.decode()
 
 
 def test_researcher_without_two_factor_is_not_forced_by_the_staff_gate(client):
@@ -208,7 +223,7 @@ def test_sessions_end_after_thirty_idle_minutes(settings):
 
 
 def test_idle_session_is_signed_out(client, researcher):
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with frozen(timezone.now()) as clock:
         client.force_login(researcher)
         assert client.get(reverse("dashboard"), follow=True).status_code == 200
         clock.shift(29 * 60)
@@ -221,7 +236,7 @@ def test_idle_session_is_signed_out(client, researcher):
 
 def test_one_account_tried_from_many_addresses_is_throttled_for_a_short_while(client):
     user = UserFactory(email="spread@example.org")
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with frozen(timezone.now()) as clock:
         for n in range(10):
             login(client, user.email, password="wrong-password", ip=f"192.0.2.{n + 1}")
         throttled = login(client, user.email, ip="198.51.100.200")

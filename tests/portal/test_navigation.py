@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from portal.navigation import ROLE_DASHBOARDS
 from portal.roles import Role
-from tests.onboarding.factories import make_eligible
+from tests.factories import make_eligible
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +136,8 @@ def test_each_role_sees_its_own_dashboard_with_empty_panels(client, request, fix
     assert html.count('class="empty-state') == len(panels)
 
 
-def test_researcher_dashboard_says_what_will_appear_in_each_panel(client, researcher):
-    client.force_login(make_eligible(researcher))
+def test_researcher_dashboard_says_what_will_appear_in_each_panel(client, eligible_researcher):
+    client.force_login(eligible_researcher)
     html = client.get(reverse("role-dashboard", args=[Role.RESEARCHER.value])).content.decode()
     assert "You meet every access requirement" in html
     assert f'href="{reverse("access-requirements")}"' in html
@@ -172,8 +172,8 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_a_role_dashboard(client):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_researcher_lands_on_their_dashboard(client, researcher):
-    client.force_login(make_eligible(researcher))
+def test_researcher_lands_on_their_dashboard(client, eligible_researcher):
+    client.force_login(eligible_researcher)
     response = client.get(reverse("dashboard"), follow=True)
     assert response.redirect_chain == [(reverse("role-dashboard", args=["researcher"]), 302)]
     assert b"Researcher dashboard" in response.content
@@ -227,8 +227,8 @@ def test_admin_link_is_shown_to_superusers(client, user_factory):
     assert f'href="{reverse("admin:index")}"'.encode() in response.content
 
 
-def test_account_menu_offers_settings_two_factor_and_sign_out_by_post(client, researcher):
-    client.force_login(make_eligible(researcher))
+def test_account_menu_offers_settings_two_factor_and_sign_out_by_post(client, eligible_researcher):
+    client.force_login(eligible_researcher)
     html = client.get(reverse("role-dashboard", args=["researcher"])).content.decode()
     assert f'href="{reverse("account_email")}"' in html
     assert f'href="{reverse("mfa_index")}"' in html

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
@@ -24,7 +23,9 @@ from portal.notifications import (
     notify,
     reminder_send_once,
 )
+from portal.roles import Role
 from tests.factories import UserFactory
+from tests.helpers import frozen
 
 NOTICE = {
     "heading": "Your application was received",
@@ -261,7 +262,7 @@ def _ctx():
 
 def test_the_beat_job_resends_only_old_unsent_emails(researcher):
     start = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
+    with frozen(start) as clock:
         old_unsent = _notice(researcher, heading="old unsent")
         old_sent = _notice(researcher, heading="old sent")
         notification_send_email(notification_id=old_sent.pk)
@@ -285,7 +286,7 @@ def test_the_beat_job_resends_only_old_unsent_emails(researcher):
 
 def test_the_beat_job_run_twice_sends_each_email_once(researcher):
     start = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
+    with frozen(start) as clock:
         _notice(researcher)
         clock.shift(timedelta(minutes=30))
         assert tasks.notifications_resend_unsent() == 1
@@ -304,7 +305,7 @@ def test_one_failing_email_does_not_stop_the_beat_job_sending_the_others(researc
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", send)
     start = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False) as clock:
+    with frozen(start) as clock:
         failing = _notice(bounced)
         _notice(researcher)
         clock.shift(timedelta(minutes=11))
@@ -328,7 +329,7 @@ def test_the_beat_job_is_scheduled():
 def test_the_recipient_marks_a_notification_read(researcher):
     notification = _notice(researcher)
     when = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
-    with time_machine.travel(when, tick=False):
+    with frozen(when):
         notification_mark_read(notification=notification, actor=researcher)
     notification.refresh_from_db()
     assert notification.read_at == when
@@ -358,7 +359,9 @@ def test_another_user_posting_mark_read_gets_404_and_changes_nothing(client, res
 
 
 def test_the_notification_admin_resends_only_unsent_emails_and_edits_nothing(client, researcher):
-    admin_user = UserFactory(is_staff=True, is_superuser=True, two_factor=True)
+    admin_user = UserFactory(
+        roles=[Role.PROGRAM_ADMIN], is_staff=True, is_superuser=True, two_factor=True
+    )
     unsent = _notice(researcher, heading="unsent")
     sent = _notice(researcher, heading="sent")
     notification_send_email(notification_id=sent.pk)

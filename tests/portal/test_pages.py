@@ -14,7 +14,6 @@ from django.views import defaults
 
 from portal.roles import Role
 from tests.factories import TEST_PASSWORD, totp_secret
-from tests.onboarding.factories import make_eligible
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +57,8 @@ def sign_in(client, user, *, reauthenticate: bool = False) -> None:
         assert response.status_code == 302
 
 
-def test_base_page_has_a_skip_link_and_landmarks(client, researcher):
-    client.force_login(make_eligible(researcher))
+def test_base_page_has_a_skip_link_and_landmarks(client, eligible_researcher):
+    client.force_login(eligible_researcher)
     response = client.get(reverse("role-dashboard", args=[Role.RESEARCHER.value]))
     html = response.content.decode()
     assert_inside_base_page(html)

@@ -1,5 +1,6 @@
 """PDF rendering: real PDFs from templates, with a URL fetcher that loads static files and
-nothing else."""
+nothing else. Every test here renders with WeasyPrint (`pdf` marker), and one checks the
+stand-in the other tests get instead."""
 
 import base64
 import io
@@ -16,6 +17,9 @@ from weasyprint.urls import URLFetchingError
 
 from portal import pdf
 from portal.pdf import STATIC_PREFIX, StaticOnlyURLFetcher, render_pdf
+from tests.helpers import fake_html_to_pdf, pdf_text
+
+pytestmark = pytest.mark.pdf
 
 PDF_CSS = Path(settings.BASE_DIR) / "static" / "css" / "pdf.css"
 # A 1x1 transparent PNG.
@@ -32,11 +36,6 @@ def _context(**extra):
         "body": "Biospecimens are shipped only after both signatures.",
         **extra,
     }
-
-
-def _text(document: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(document))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 @pytest.fixture
@@ -83,7 +82,7 @@ def test_render_pdf_makes_a_pdf_whose_text_can_be_extracted(no_network):
     document = render_pdf("pdf/test_document.html", _context())
 
     assert document.startswith(b"%PDF")
-    text = _text(document)
+    text = pdf_text(document)
     assert "Material Transfer Agreement" in text
     assert "APP-2026-0042" in text
     assert "Ada O'Neil" in text
@@ -95,7 +94,7 @@ def test_the_print_stylesheet_is_loaded_from_static_files_and_applies(fetched, n
     document = render_pdf("pdf/test_document.html", _context())
 
     assert (f"{STATIC_PREFIX}css/pdf.css", "loaded") in fetched
-    text = _text(document)
+    text = pdf_text(document)
     # pdf.css hides .screen-only and puts "Page n of m" in the page footer.
     assert "for the screen only" not in text
     assert "Page 1 of 1" in text
@@ -123,7 +122,7 @@ def test_remote_and_local_file_references_render_but_are_never_fetched(fetched, 
     ):
         assert outcomes[url] == "refused", url
     assert all(outcome == "loaded" for url, outcome in fetched if url.startswith(STATIC_PREFIX))
-    assert "root:" not in _text(document)
+    assert "root:" not in pdf_text(document)
     assert no_network == []
 
 
@@ -134,7 +133,7 @@ def test_relative_references_resolve_against_the_static_base(fetched, no_network
     )
 
     document = HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=StaticOnlyURLFetcher())
-    text = _text(document.write_pdf())
+    text = pdf_text(document.write_pdf())
 
     assert (f"{STATIC_PREFIX}css/pdf.css", "loaded") in fetched
     assert "shown" in text
@@ -231,3 +230,32 @@ def test_templates_get_the_static_base(monkeypatch):
 
     assert seen["static_base"] == STATIC_PREFIX
     assert seen["portal_name"] == settings.PORTAL_NAME
+
+
+# --- The stand-in the other tests get ---------------------------------------------------
+
+
+def test_the_stand_in_makes_a_pdf_the_document_store_accepts_holding_the_pages_text():
+    from django.core.files.base import ContentFile
+
+    from portal.documents import validate_upload
+
+    html = (
+        "<html><head><style>p { color: red }</style></head><body>"
+        "<h1>Material Transfer Agreement</h1><p>For <strong>Ada O'Neil</strong> (APP-1)</p>"
+        "<table><tr><td>José Núñez</td><td>JN</td></tr></table></body></html>"
+    )
+
+    document = fake_html_to_pdf(html, STATIC_PREFIX)
+
+    assert document.startswith(b"%PDF-")
+    upload = ContentFile(document, name="signed.pdf")
+    assert validate_upload(upload, size=len(document)) == "application/pdf"
+    assert len(pypdf.PdfReader(io.BytesIO(document)).pages) == 1
+    lines = pdf_text(document).splitlines()
+    assert lines == [
+        "Material Transfer Agreement",
+        "For Ada O'Neil (APP-1)",
+        "José Núñez",
+        "JN",
+    ]

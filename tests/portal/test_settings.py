@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+
+from tests.helpers import frozen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,7 +167,7 @@ def test_sessions_expire_after_thirty_idle_minutes():
 
 def test_each_request_extends_the_session_and_thirty_idle_minutes_end_it(client, researcher):
     page = reverse("notifications")
-    with time_machine.travel(timezone.now(), tick=False) as clock:
+    with frozen(timezone.now()) as clock:
         client.force_login(researcher)
 
         clock.shift(timedelta(minutes=25))

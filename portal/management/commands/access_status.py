@@ -28,7 +28,7 @@ def _find_user(email: str) -> User | None:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-        user = address.user if address is not None else None  # type: ignore[assignment]
+        user = address.user if address is not None else None
     return user
 
 

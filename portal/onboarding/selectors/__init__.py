@@ -28,6 +28,7 @@ from portal.onboarding.selectors.conduct import (
     latest_code_of_conduct,
     latest_signature_of,
     signature_holds_through,
+    signatures_of,
     signed_copy_context,
     statement_rows,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "program_today",
     "roster_imports",
     "signature_holds_through",
+    "signatures_of",
     "signed_copy_context",
     "statement_rows",
 ]

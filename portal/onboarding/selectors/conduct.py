@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from portal.clock import program_date
 from portal.models import CodeOfConductSignature, CodeOfConductVersion, User
@@ -108,6 +108,11 @@ def code_of_conduct_history_for(*, user: User) -> list[SignatureRow]:
         )
         for s in signatures
     ]
+
+
+def signatures_of(*, user: User) -> QuerySet[CodeOfConductSignature]:
+    """The user's own Code of Conduct signatures (to scope a signature page to its signer)."""
+    return CodeOfConductSignature.objects.filter(user=user).select_related("version", "user")
 
 
 def latest_signature_of(*, user: User) -> CodeOfConductSignature | None:

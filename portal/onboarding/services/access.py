@@ -42,7 +42,7 @@ Decisions, so that the jobs can be reasoned about:
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -123,6 +123,35 @@ class _BatchCounts:
     became_ineligible: int
 
 
+def _write_batch(
+    *,
+    now: datetime,
+    unchanged: list[int],
+    to_create: list[EligibilitySnapshot],
+    to_update: list[EligibilitySnapshot],
+    events: list[tuple[int, dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Store one batch's snapshots and audit each change of verdict (no event when none)."""
+    if unchanged:
+        EligibilitySnapshot.objects.filter(user_id__in=unchanged).update(computed_at=now)
+    if to_create:
+        EligibilitySnapshot.objects.bulk_create(to_create)
+    if to_update:
+        EligibilitySnapshot.objects.bulk_update(
+            to_update, ["eligible", "failing", "earliest_expiry", "computed_at"]
+        )
+    if events:
+        users = User.objects.only("pk", "email", "full_name").in_bulk([e[0] for e in events])
+        for user_id, before, after in events:
+            audit_record(
+                actor=None,
+                action=ELIGIBILITY_CHANGED,
+                target=users[user_id],
+                before=before,
+                after=after,
+            )
+
+
 def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
     """Compare one batch's verdicts with their snapshots; record and audit each change.
 
@@ -189,24 +218,9 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
         snapshot.computed_at = now
         to_update.append(snapshot)
 
-    if unchanged:
-        EligibilitySnapshot.objects.filter(user_id__in=unchanged).update(computed_at=now)
-    if to_create:
-        EligibilitySnapshot.objects.bulk_create(to_create)
-    if to_update:
-        EligibilitySnapshot.objects.bulk_update(
-            to_update, ["eligible", "failing", "earliest_expiry", "computed_at"]
-        )
-    if events:
-        users = User.objects.only("pk", "email", "full_name").in_bulk([e[0] for e in events])
-        for user_id, before, after in events:
-            audit_record(
-                actor=None,
-                action=ELIGIBILITY_CHANGED,
-                target=users[user_id],
-                before=before,
-                after=after,
-            )
+    _write_batch(
+        now=now, unchanged=unchanged, to_create=to_create, to_update=to_update, events=events
+    )
     became_eligible = sum(1 for _, _, after in events if after["eligible"])
     return _BatchCounts(
         users=len(statuses),

@@ -240,7 +240,7 @@ def code_of_conduct_sign(
         ip_address=ip_address,
     )
     try:
-        code_of_conduct_signed_copy_ensure(signature=signature, actor=user)
+        signature.signed_copy = code_of_conduct_signed_copy_ensure(signature=signature, actor=user)
     except Exception:
         logger.exception(
             "Rendering the signed copy of Code of Conduct signature %s failed; it will be "

@@ -4,19 +4,20 @@ and (program admins) publish a new version."""
 from typing import Any
 
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
-from portal.models import Consent, User
+from portal.http import AuthenticatedHttpRequest
+from portal.models import CodeOfConductVersion, Consent
 from portal.onboarding.eligibility import Requirement
 from portal.onboarding.forms_conduct import (
     INITIALS_MARKER,
+    CodeOfConductMakeCurrentForm,
     CodeOfConductPublishForm,
     CodeOfConductSignForm,
     ConsentGiveForm,
@@ -30,29 +31,28 @@ from portal.onboarding.selectors import (
     consents_of,
     latest_code_of_conduct,
     latest_signature_of,
+    signatures_of,
 )
 from portal.onboarding.services.conduct import (
     SignatureRefused,
+    code_of_conduct_make_current,
     code_of_conduct_publish,
     code_of_conduct_sign,
+    code_of_conduct_signed_copy_ensure,
 )
 from portal.onboarding.services.consents import consent_give, consent_withdraw
-from portal.roles import Role
+from portal.permissions import can
 
 _REENTRY_LIMIT_ACTION = "reauthenticate"
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 # --- Consents -----------------------------------------------------------------------------
 
 
 def _render_consents(
-    request: HttpRequest, *, bound: dict[str, ConsentGiveForm] | None = None
+    request: AuthenticatedHttpRequest, *, bound: dict[str, ConsentGiveForm] | None = None
 ) -> HttpResponse:
-    states = consent_states_for(user=_user(request))
+    states = consent_states_for(user=request.user)
     forms = bound or {}
     rows = [
         (state, forms.get(state.kind) or ConsentGiveForm(prefix=state.kind)) for state in states
@@ -61,21 +61,21 @@ def _render_consents(
 
 
 @login_required
-def consents(request: HttpRequest) -> HttpResponse:
+def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each consent's wording with its own box and button, its state and when it was given."""
     return _render_consents(request)
 
 
 @login_required
 @require_POST
-def consent_give_view(request: HttpRequest, kind: str) -> HttpResponse:
+def consent_give_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     if kind not in Consent.Kind.values:
         raise Http404("No such consent.")
     form = ConsentGiveForm(request.POST, prefix=kind)
     if not form.is_valid():
         return _render_consents(request, bound={kind: form})
     try:
-        consent = consent_give(user=_user(request), kind=kind, actor=_user(request))
+        consent = consent_give(user=request.user, kind=kind, actor=request.user)
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
@@ -89,10 +89,10 @@ def consent_give_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    consent = get_object_or_404(consents_of(user=_user(request)), pk=pk)
+def consent_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    consent = get_object_or_404(consents_of(user=request.user), pk=pk)
     try:
-        consent = consent_withdraw(consent=consent, actor=_user(request))
+        consent = consent_withdraw(consent=consent, actor=request.user)
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
@@ -107,8 +107,10 @@ def consent_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Signing ------------------------------------------------------------------------------
 
 
-def _sign_context(request: HttpRequest, form: CodeOfConductSignForm | None) -> dict[str, Any]:
-    user = _user(request)
+def _sign_context(
+    request: AuthenticatedHttpRequest, form: CodeOfConductSignForm | None
+) -> dict[str, Any]:
+    user = request.user
     version = latest_code_of_conduct()
     last = latest_signature_of(user=user)
     status = access_status_for(user).get(Requirement.CODE_OF_CONDUCT)
@@ -128,9 +130,9 @@ def _sign_context(request: HttpRequest, form: CodeOfConductSignForm | None) -> d
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def code_of_conduct_sign_view(request: HttpRequest) -> HttpResponse:
+def code_of_conduct_sign_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The latest version in full, with the signature form under it."""
-    user = _user(request)
+    user = request.user
     version = latest_code_of_conduct()
     if version is None:
         return render(request, "onboarding/conduct/sign.html", _sign_context(request, None))
@@ -179,9 +181,9 @@ def code_of_conduct_sign_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def code_of_conduct_history(request: HttpRequest) -> HttpResponse:
+def code_of_conduct_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every signature the user has made, verified against the signed text, with the PDF."""
-    user = _user(request)
+    user = request.user
     rows = code_of_conduct_history_for(user=user)
     return render(
         request,
@@ -200,10 +202,10 @@ def code_of_conduct_history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def code_of_conduct_publish_view(request: HttpRequest) -> HttpResponse:
-    """Publish a new version; lists the published ones and their standing in settings."""
-    user = _user(request)
-    if not (user.is_superuser or user.has_role(Role.PROGRAM_ADMIN)):
+def code_of_conduct_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Publish a new version; lists the published ones and their standing."""
+    user = request.user
+    if not can(user, "code_of_conduct.publish"):
         raise Http404("No such page.")
     if request.method == "POST":
         form = CodeOfConductPublishForm(request.POST)
@@ -222,22 +224,80 @@ def code_of_conduct_publish_view(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     f"Version {published.version} is published (SHA-256 "
-                    f"{published.sha256[:12]}…). Signers will see it once CODE_OF_CONDUCT_LATEST "
-                    f"is set to {published.version}.",
+                    f"{published.sha256[:12]}…). Signers will see it once it is made the "
+                    "current version.",
                 )
                 return redirect("access-code-of-conduct-publish")
     else:
         form = CodeOfConductPublishForm()
+    return _render_publish(request, form=form)
+
+
+def _render_publish(
+    request: AuthenticatedHttpRequest,
+    *,
+    form: CodeOfConductPublishForm | None = None,
+    make_current: tuple[int, CodeOfConductMakeCurrentForm] | None = None,
+) -> HttpResponse:
+    current = latest_code_of_conduct()
+    rows = [
+        (
+            row,
+            make_current[1]
+            if make_current and make_current[0] == row.version.pk
+            else CodeOfConductMakeCurrentForm(prefix=f"v{row.version.pk}"),
+        )
+        for row in code_of_conduct_versions_overview()
+    ]
     return render(
         request,
         "onboarding/conduct/publish.html",
         {
-            "form": form,
-            "rows": code_of_conduct_versions_overview(),
+            "form": form or CodeOfConductPublishForm(),
+            "rows": rows,
+            "current": current,
+            "may_make_current": can(request.user, "code_of_conduct.make_current"),
             "initials_marker": INITIALS_MARKER,
-            "settings_latest": settings.CODE_OF_CONDUCT_LATEST,
         },
     )
+
+
+@login_required
+@require_POST
+def code_of_conduct_make_current_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A program admin makes a published version the one to sign (audited)."""
+    if not can(request.user, "code_of_conduct.make_current"):
+        raise Http404("No such page.")
+    version = get_object_or_404(CodeOfConductVersion, pk=pk)
+    form = CodeOfConductMakeCurrentForm(request.POST, prefix=f"v{version.pk}")
+    if form.is_valid():
+        try:
+            code_of_conduct_make_current(
+                version=version,
+                previous_accepted_until=form.cleaned_data["previous_accepted_until"],
+                actor=request.user,
+            )
+        except DomainError as refusal:
+            form.add_error("previous_accepted_until", refusal.message)
+        else:
+            messages.success(
+                request, f"Version {version.version} is now the version researchers sign."
+            )
+            return redirect("access-code-of-conduct-publish")
+    return _render_publish(request, make_current=(version.pk, form))
+
+
+@login_required
+@require_POST
+def code_of_conduct_signed_copy_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Prepare the signer's signed PDF again when it is missing, then download it."""
+    signature = get_object_or_404(signatures_of(user=request.user), pk=pk)
+    try:
+        copy = code_of_conduct_signed_copy_ensure(signature=signature, actor=request.user)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("access-code-of-conduct-history")
+    return redirect("document-download", copy.pk)
 
 
 urlpatterns: list[URLPattern] = [
@@ -252,5 +312,15 @@ urlpatterns: list[URLPattern] = [
         "code-of-conduct/publish/",
         code_of_conduct_publish_view,
         name="access-code-of-conduct-publish",
+    ),
+    path(
+        "code-of-conduct/versions/<int:pk>/make-current/",
+        code_of_conduct_make_current_view,
+        name="access-code-of-conduct-make-current",
+    ),
+    path(
+        "code-of-conduct/signatures/<int:pk>/copy/",
+        code_of_conduct_signed_copy_view,
+        name="access-code-of-conduct-signed-copy",
     ),
 ]

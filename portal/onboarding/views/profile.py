@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.onboarding.eligibility import ANNUAL_VALIDITY
 from portal.onboarding.forms_profile import ConflictForm, ProfileForm, ReviewConfirmForm
@@ -43,13 +44,13 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _render_profile(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     form: ProfileForm | None = None,
     conflict_form: ConflictForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     profile = profile_of(user=user)
     conflicts = conflicts_of(profile=profile)
     return render(
@@ -68,9 +69,9 @@ def _render_profile(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show and change contact details, affiliations, ORCID iD and research purposes."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if request.method != "POST":
         return _render_profile(request)
     form = ProfileForm(request.POST)
@@ -95,9 +96,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_add(request: HttpRequest) -> HttpResponse:
+def conflict_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Declare a conflict of interest; on a problem, show the profile page with it kept."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = ConflictForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -115,11 +116,11 @@ def conflict_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def conflict_end(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's own conflicts as no longer applying (404 for anyone else's)."""
-    conflict = get_object_or_404(own_conflicts(user=request.user), pk=pk)  # type: ignore[arg-type]
+    conflict = get_object_or_404(own_conflicts(user=request.user), pk=pk)
     try:
-        conflict_retire(conflict=conflict, actor=request.user)  # type: ignore[arg-type]
+        conflict_retire(conflict=conflict, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -161,9 +162,9 @@ def _review_context(user: User, form: ReviewConfirmForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_review(request: HttpRequest) -> HttpResponse:
+def profile_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The annual review: the whole profile to confirm as it is, or to update then confirm."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if request.method != "POST":
         return render(
             request, "onboarding/profile/review.html", _review_context(user, ReviewConfirmForm())

@@ -11,11 +11,12 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.onboarding.context_processors import lapse_day, remember_access_status
 from portal.onboarding.eligibility import (
@@ -252,10 +253,10 @@ def next_step(status: AccessStatus, user: User) -> NextStep:
 
 @login_required
 @require_GET
-def requirements(request: HttpRequest) -> HttpResponse:
+def requirements(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every requirement with its state, when it was last done and next due, and one next
-    step."""
-    user: User = request.user  # type: ignore[assignment]
+    step. Open to anyone signed in: staff who also apply meet the same requirements."""
+    user = request.user
     status = access_status_for(user)
     remember_access_status(request, status)
     return render(
@@ -269,12 +270,12 @@ def requirements(request: HttpRequest) -> HttpResponse:
     )
 
 
-def redirect_unless_eligible(request: HttpRequest, role: str) -> HttpResponse | None:
+def redirect_unless_eligible(request: AuthenticatedHttpRequest, role: str) -> HttpResponse | None:
     """Send a researcher or team member whose access is not current from their dashboard
     to the requirements page, saying why; None when they may stay."""
     if role not in ONBOARDING_ROLES:
         return None
-    status = access_status_for(request.user)  # type: ignore[arg-type]
+    status = access_status_for(request.user)
     if status.eligible:
         return None
     lapsed = [r.label for r in status.requirements if r.state == State.EXPIRED]

@@ -3,26 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
 from portal.errors import DomainError
+from portal.http import AuthenticatedHttpRequest
 from portal.onboarding.forms_roster import RosterUploadForm
 from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
 from portal.onboarding.selectors import current_roster_import, roster_imports
 from portal.onboarding.services.roster import roster_import
-from portal.roles import Role
+from portal.permissions import can
 
 IMPORTS_PER_PAGE = 25
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster_page(request: HttpRequest) -> HttpResponse:
+def roster_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a roster; see the current import and the history. Program admins only."""
-    if not request.user.has_role(Role.PROGRAM_ADMIN):  # type: ignore[union-attr]
+    if not can(request.user, "roster.import"):
         raise Http404("No such page.")
     form = RosterUploadForm()
     problems = []
@@ -34,7 +35,7 @@ def roster_page(request: HttpRequest) -> HttpResponse:
             try:
                 imported = roster_import(
                     source=CsvRosterSource(upload),
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                 )
             except RosterInvalid as invalid:
                 error, problems = invalid.message, invalid.problems
@@ -58,7 +59,7 @@ def roster_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error": error,
             "problems": problems,
-            "uploaded_name": request.FILES["roster"].name if "roster" in request.FILES else "",
+            "uploaded_name": uploaded.name if (uploaded := request.FILES.get("roster")) else "",
             "current": current,
             "page": page,
         },
