@@ -6,6 +6,7 @@ from contextvars import ContextVar
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 
 _current_ip: ContextVar[str | None] = ContextVar("portal_current_ip", default=None)
 
@@ -57,3 +58,21 @@ class RequireTwoFactorMiddleware:
                 )
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages shown to a signed-in person are never stored by the browser or a proxy.
+
+    They hold personal and policy-governed records; after signing out on a shared computer,
+    the back button must not bring them back from a cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "portal.middleware.RequireTwoFactorMiddleware",
+    "portal.middleware.NoStoreForSignedInMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -39,6 +39,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
+import magic
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -118,8 +119,37 @@ class RosterInvalid(DomainError):
         )
 
 
+# A cell a spreadsheet would run as a formula when the roster is opened there.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NOT_TEXT_MESSAGE = (
+    "the file is not a CSV text file (its content reads as {kind}); export the roster from "
+    "the Researcher Workbench as CSV, UTF-8 encoded, and import that file"
+)
+
+
+def _not_text(content: bytes) -> str | None:
+    """What the content reads as when it is not text (an image, a workbook…), else None."""
+    sample = content[:8192]
+    if not sample:
+        return None
+    kind = str(magic.from_buffer(sample, mime=True))
+    if b"\x00" in sample or not (kind.startswith("text/") or kind in _TEXT_KINDS):
+        return kind
+    return None
+
+
+_TEXT_KINDS = frozenset({"application/csv", "application/x-empty", "inode/x-empty"})
+
+
 def _decode(content: bytes) -> tuple[str, list[RosterProblem]]:
-    """The text of the file; lines that are not UTF-8 are reported and blanked out."""
+    """The text of the file; lines that are not UTF-8 are reported and blanked out.
+
+    A file that is not text at all (a PNG renamed .csv, a spreadsheet) is refused with one
+    message, not one per line.
+    """
+    kind = _not_text(content)
+    if kind is not None:
+        raise RosterInvalid([RosterProblem(1, NOT_TEXT_MESSAGE.format(kind=kind))])
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
     try:
@@ -139,6 +169,15 @@ def _decode(content: bytes) -> tuple[str, list[RosterProblem]]:
             )
             lines.append("")  # already reported; left blank so line numbers still match
     return "\n".join(lines), problems
+
+
+def _formula_reasons(fields: Mapping[str, str]) -> list[str]:
+    return [
+        f"{name} starts with '{value.strip()[:1]}', which a spreadsheet would run as a "
+        "formula; remove it"
+        for name, value in fields.items()
+        if name in COLUMNS and value and value.lstrip(" ").startswith(FORMULA_PREFIXES)
+    ]
 
 
 def _check_fields(fields: Mapping[str, str], *, line: int) -> tuple[RosterRow | None, list[str]]:
@@ -179,7 +218,8 @@ def _check_rows(
     rows: list[RosterRow] = []
     first_seen: dict[str, int] = {}
     for line, fields in numbered:
-        row, reasons = _check_fields(fields, line=line)
+        formulas = _formula_reasons(fields)
+        row, reasons = (None, formulas) if formulas else _check_fields(fields, line=line)
         email = (fields.get("email") or "").strip().lower()
         if email and email in first_seen:
             reasons.append(f"email '{email}' is listed again (first on line {first_seen[email]})")

@@ -408,3 +408,32 @@ def test_the_command_prints_every_bad_line_and_fails(db):
 def test_the_command_says_so_when_the_file_does_not_exist(db, tmp_path):
     with pytest.raises(CommandError, match="No roster file at"):
         call_command("import_controlled_tier_roster", str(tmp_path / "missing.csv"))
+
+
+def test_a_file_that_is_not_text_is_refused_with_one_message(db):
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8"
+        b"N\x00\x00\x00\x00IEND\xaeB`\x82\n" * 3
+    )
+
+    problems = _problems(png)
+
+    assert problems == [
+        "line 1: the file is not a CSV text file (its content reads as image/png); export the "
+        "roster from the Researcher Workbench as CSV, UTF-8 encoded, and import that file"
+    ]
+    assert RosterImport.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)"])
+def test_a_value_a_spreadsheet_would_run_as_a_formula_is_refused(db, value):
+    problems = _problems(
+        f"email,workbench_username,access_expires_on\nok@example.org,{value},2027-01-31\n"
+    )
+
+    assert problems == [
+        f"line 2: workbench_username starts with '{value[0]}', which a spreadsheet would run "
+        "as a formula; remove it"
+    ]
+    assert RosterImport.objects.count() == 0
