@@ -336,5 +336,47 @@ class UserAdmin(DjangoUserAdmin):
             _password_actor.reset(token)
 
 
+def _readable_by_auditors(model: type[Any]) -> None:
+    """Let auditors (and program admins) read another app's records in the admin.
+
+    The admin classes of django.contrib.auth, allauth and axes answer with Django's model
+    permissions, which auditors do not hold; DESIGN has them read everything. Viewing is
+    added; adding, changing and deleting still follow the original class.
+    """
+    registered = admin.site._registry.get(model)
+    if registered is None:
+        return
+    base = type(registered)
+
+    def has_view_permission(self: Any, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_read_records(request) or base.has_view_permission(self, request, obj)
+
+    def has_module_permission(self: Any, request: HttpRequest) -> bool:
+        return _may_read_records(request) or base.has_module_permission(self, request)
+
+    readable = type(
+        f"Readable{base.__name__}",
+        (base,),
+        {
+            "has_view_permission": has_view_permission,
+            "has_module_permission": has_module_permission,
+        },
+    )
+    admin.site.unregister(model)
+    admin.site.register(model, readable)
+
+
+def _third_party_records() -> list[type[Any]]:
+    from allauth.mfa.models import Authenticator
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+
+    return [EmailAddress, Group, Authenticator, AccessAttempt, AccessLog, AccessFailureLog]
+
+
+for _model in _third_party_records():
+    _readable_by_auditors(_model)
+
+
 # The onboarding records, read-only like the rest of the history (registered on import).
 import portal.onboarding.admin  # noqa: E402, F401
