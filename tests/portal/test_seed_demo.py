@@ -197,3 +197,15 @@ def test_demo_totp_secret_prints_the_secret_an_authenticator_app_is_given():
         call_command("demo_totp", "researcher@demo.example.org", "--secret", stdout=out)
 
     assert out.getvalue().strip() == demo_totp_secret("researcher@demo.example.org")
+
+
+@pytest.mark.django_db(transaction=True)  # the emails leave after commit, as in `make run`
+def test_seeding_prints_a_short_summary_not_the_demo_emails(capsys):
+    console = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    with override_settings(MAILERS=console):
+        output = _seed()
+
+    printed = capsys.readouterr().out
+    assert "Subject:" not in printed
+    assert "Subject:" not in output
+    assert len(output.splitlines()) < 30
