@@ -21,10 +21,15 @@ from portal.onboarding.eligibility import Requirement
 from portal.onboarding.roster_files import CsvRosterSource
 from portal.onboarding.selectors import program_today
 from portal.onboarding.services.bypass import requirement_bypass_grant
-from portal.onboarding.services.conduct import code_of_conduct_sign, ensure_default_code_of_conduct
+from portal.onboarding.services.conduct import (
+    code_of_conduct_publish,
+    code_of_conduct_sign,
+    ensure_default_code_of_conduct,
+)
 from portal.onboarding.services.consents import consent_give
 from portal.onboarding.services.profile import profile_review_confirm, profile_update
 from portal.onboarding.services.roster import roster_import
+from portal.onboarding.wordings import default_code_of_conduct_text
 
 ELIGIBLE = ("researcher@demo.example.org", "teammember@demo.example.org")
 NEVER_STARTED = "new.researcher@demo.example.org"
@@ -89,6 +94,24 @@ def _complete_onboarding(user: User, *, version: CodeOfConductVersion) -> None:
         )
 
 
+UPCOMING_VERSION = "2027.1"
+
+
+def _publish_upcoming_version(current: CodeOfConductVersion, *, admin: User) -> None:
+    """A published version not yet made current, so the publish page shows the control
+    that makes it current."""
+    if CodeOfConductVersion.objects.filter(version=UPCOMING_VERSION).exists():
+        return
+    title, body, statements = default_code_of_conduct_text(current.version)
+    code_of_conduct_publish(
+        version=UPCOMING_VERSION,
+        title=title,
+        body=body + "\n\nAmended for 2027: report a suspected re-identification within 24 hours.",
+        statements=statements,
+        actor=admin,
+    )
+
+
 def seed_demo_access(users: dict[str, User]) -> None:
     """Give the demo researchers their access states: eligible, never started, expiring in
     10 days (Controlled Tier), expired (Controlled Tier), bypassed (Controlled Tier)."""
@@ -96,6 +119,7 @@ def seed_demo_access(users: dict[str, User]) -> None:
     ensure_default_code_of_conduct()
     version = CodeOfConductVersion.objects.get(is_current=True)
     admin = users[ADMIN]
+    _publish_upcoming_version(version, admin=admin)
     roster_import(
         source=CsvRosterSource(io.BytesIO(_roster_csv(today)), name="demo-roster.csv"), actor=admin
     )

@@ -209,3 +209,12 @@ def test_seeding_prints_a_short_summary_not_the_demo_emails(capsys):
     assert "Subject:" not in printed
     assert "Subject:" not in output
     assert len(output.splitlines()) < 30
+
+
+def test_seeding_leaves_a_published_version_waiting_to_be_made_current():
+    from portal.models import CodeOfConductVersion
+
+    _seed()
+
+    standing = dict(CodeOfConductVersion.objects.values_list("version", "is_current"))
+    assert standing == {"2026.1": True, "2027.1": False}
