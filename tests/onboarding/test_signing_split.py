@@ -7,7 +7,7 @@ when the signer asks for it.
 import pytest
 from django.db import connection
 
-from portal.models import AuditEvent, CodeOfConductSignature
+from portal.models import AuditEvent, CodeOfConductSignature, Document
 from portal.onboarding.helpers import WRONG_PASSWORD, signature_problems
 from portal.onboarding.services import conduct
 from portal.onboarding.services.conduct import (
@@ -123,12 +123,19 @@ def test_someone_else_cannot_have_a_signers_copy_rendered():
 
     user = UserFactory(roles=[Role.RESEARCHER])
     signature = _sign(user, latest_code_of_conduct())
-    signature.signed_copy = None
+    CodeOfConductSignature.objects.filter(pk=signature.pk).update(signed_copy=None)
+    signature.refresh_from_db()
+    documents_before = Document.objects.count()
 
     with pytest.raises(PermissionRefused):
         code_of_conduct_signed_copy_ensure(
             signature=signature, actor=UserFactory(roles=[Role.PROGRAM_ADMIN])
         )
+
+    signature.refresh_from_db()
+    assert signature.signed_copy is None
+    assert Document.objects.count() == documents_before
+    assert AuditEvent.objects.filter(action="code_of_conduct.signed_copy").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,6 @@ from portal.onboarding.selectors.access import (
     access_status_for,
     access_statuses_for,
     active_bypass_q,
-    code_of_conduct_policy,
     completion_dates_for,
 )
 from portal.onboarding.selectors.conduct import (
@@ -60,7 +59,6 @@ __all__ = [
     "active_bypass_q",
     "bypasses_of",
     "code_of_conduct_history_for",
-    "code_of_conduct_policy",
     "code_of_conduct_signature_verify",
     "code_of_conduct_version_digest",
     "code_of_conduct_versions_overview",

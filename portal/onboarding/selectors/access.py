@@ -17,7 +17,6 @@ from django.db.models.functions import Lower
 from portal.clock import program_date, program_today
 from portal.models import (
     CodeOfConductSignature,
-    CodeOfConductVersion,
     Consent,
     ProfileReview,
     RequirementBypass,
@@ -34,22 +33,6 @@ from portal.onboarding.eligibility import (
     evaluate_access,
 )
 from portal.onboarding.helpers import same_name
-
-
-def code_of_conduct_policy() -> CodeOfConductPolicy:
-    """Which Code of Conduct versions count: the current one, and older ones until their
-    last accepted day (set by a program admin, `services.conduct.code_of_conduct_make_current`).
-    One query."""
-    latest: str | None = None
-    accepted: dict[str, date] = {}
-    for version, is_current, until in CodeOfConductVersion.objects.filter(
-        Q(is_current=True) | Q(accepted_until__isnull=False)
-    ).values_list("version", "is_current", "accepted_until"):
-        if is_current:
-            latest = version
-        elif until is not None:
-            accepted[version] = until
-    return CodeOfConductPolicy(latest=latest, accepted=accepted)
 
 
 def _signed_version_policy(
