@@ -15,6 +15,11 @@ class Notification(models.Model):
         max_length=100, help_text="The email template pair this was rendered from."
     )
     subject = models.CharField(max_length=200, help_text="The email's subject line.")
+    summary = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A one-line summary shown in the portal's list of notices.",
+    )
     body_text = models.TextField(help_text="The plain-text email body, also shown in the portal.")
     body_html = models.TextField(help_text="The HTML email body.")
     url = models.CharField(

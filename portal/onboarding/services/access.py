@@ -40,7 +40,7 @@ Decisions, so that the jobs can be reasoned about:
   notice; a version accepted until a date lapses on that date like any expiry.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -255,6 +255,34 @@ def access_recheck_all(*, today: date | None = None, batch_size: int = 1000) -> 
         summary.snapshots_created += counts.snapshots_created
         summary.became_eligible += counts.became_eligible
         summary.became_ineligible += counts.became_ineligible
+    return summary
+
+
+def access_recheck_users(*, user_ids: Iterable[int], today: date | None = None) -> RecheckSummary:
+    """Re-check the named users now, as the daily job would; audit each change of verdict.
+
+    Services whose change can move someone's verdict (a roster import, a consent withdrawn,
+    a bypass ended …) call this after their commit, so nobody waits for the night to learn
+    it. Users outside the onboarding roles are skipped. Safe to run twice: the second run
+    finds the snapshots already current and records nothing.
+    """
+    day = today or program_today()
+    summary = RecheckSummary(today=day)
+    members = User.groups.through.objects.filter(group__name__in=ONBOARDING_ROLES).values("user_id")
+    ids = sorted(
+        User.objects.filter(pk__in=set(user_ids))
+        .filter(pk__in=members)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return summary
+    with transaction.atomic():
+        counts = _recheck_batch(ids, today=day)
+    summary.batches = 1
+    summary.users = counts.users
+    summary.snapshots_created = counts.snapshots_created
+    summary.became_eligible = counts.became_eligible
+    summary.became_ineligible = counts.became_ineligible
     return summary
 
 
