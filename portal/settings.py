@@ -345,9 +345,16 @@ LOGGING = {
 # Where the Researcher Workbench drops its nightly Controlled Tier roster export (CSV). The
 # beat job imports it at 03:00 when its content changed; empty means imports are by hand.
 CONTROLLED_TIER_ROSTER_FILE = env.str("CONTROLLED_TIER_ROSTER_FILE", default="")
+# Where a researcher applies for Controlled Tier access (the Researcher Workbench's page),
+# linked from the requirements page.
+CONTROLLED_TIER_ACCESS_URL = env.str(
+    "CONTROLLED_TIER_ACCESS_URL", default="https://www.researchallofus.org/register/"
+)
+# Who researchers write to when a step cannot be done (shown on the requirements page).
+PORTAL_HELP_EMAIL = env.str("PORTAL_HELP_EMAIL", default="biospecimen-help@example.org")
 # Version of the two consents' wording (portal/onboarding/wordings.py holds the text).
 CONSENT_WORDING_VERSION = "2026.1"
-# Days before the earliest expiry on which a reminder goes out; one notice goes on expiry.
+# Days before the first lapse day (as the banner counts) on which a reminder goes out.
 ACCESS_REMINDER_DAYS = (30, 15, 7, 1)
 
 # Demo data may be loaded only where DEBUG is on (see `manage.py seed_demo`).

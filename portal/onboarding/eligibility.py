@@ -6,7 +6,10 @@ the same day always give the same verdict. `access_records_for_users` (in
 the banner, the staff view and the `access_status` command all call this one function.
 
 Dates are the program's calendar days (settings.TIME_ZONE). `expires_on` is the last day a
-requirement still holds; the day after it, the requirement has expired.
+requirement still holds; `lapses_on`, the day after it, is the first day it no longer holds.
+Every page, email, reminder and command names `lapses_on` ("expires on 3 March 2027") and
+counts the days to it (`days_left`), so that they all name the same day: a reminder "30
+days before" goes on the day the banner says "in 30 days".
 """
 
 from dataclasses import dataclass, field
@@ -84,6 +87,8 @@ class AccessRecords:
     profile_complete: bool = False
     two_factor: bool = False
     bypassed: frozenset[str] = frozenset()
+    # The last day each bypass with an end date is in force; an open-ended one is absent.
+    bypass_ends: dict[str, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,9 @@ class RequirementStatus:
     last_done: date | None
     expires_on: date | None
     note: str = ""
+    # A Code of Conduct signature on an older version that still counts: a newer version
+    # is there to sign.
+    superseded: bool = False
 
     @property
     def label(self) -> str:
@@ -101,6 +109,15 @@ class RequirementStatus:
     @property
     def holds(self) -> bool:
         return self.state in HOLDING_STATES
+
+    @property
+    def lapses_on(self) -> date | None:
+        """The first day this requirement no longer holds: the day every page names."""
+        return self.expires_on + timedelta(days=1) if self.expires_on else None
+
+    def days_left(self, today: date) -> int | None:
+        """Days from `today` to `lapses_on`: 1 on the last day it holds."""
+        return (self.lapses_on - today).days if self.lapses_on else None
 
 
 @dataclass(frozen=True)
@@ -113,13 +130,22 @@ class AccessStatus:
 
     @property
     def earliest_expiry(self) -> date | None:
-        """The first day a holding, not bypassed requirement will lapse, if any will."""
-        dates = [
-            r.expires_on
-            for r in self.requirements
-            if r.expires_on is not None and r.state in (State.COMPLETE, State.EXPIRING_SOON)
-        ]
+        """The last day of the holding requirement (or bypass) that ends first, if any ends."""
+        dates = [r.expires_on for r in self.requirements if r.expires_on is not None and r.holds]
         return min(dates) if dates else None
+
+    @property
+    def earliest_lapse(self) -> date | None:
+        """The first day on which a requirement that holds today will no longer hold."""
+        expiry = self.earliest_expiry
+        return expiry + timedelta(days=1) if expiry else None
+
+    def first_to_lapse(self) -> "RequirementStatus | None":
+        """The holding requirement (or bypass) that ends first."""
+        expiry = self.earliest_expiry
+        if expiry is None:
+            return None
+        return next(r for r in self.requirements if r.holds and r.expires_on == expiry)
 
     def get(self, requirement: Requirement) -> RequirementStatus:
         return next(r for r in self.requirements if r.requirement == requirement)
@@ -151,13 +177,16 @@ def _code_of_conduct(
         return RequirementStatus(req, State.INCOMPLETE, None, None)
     expires_on = signed + ANNUAL_VALIDITY
     note = ""
+    superseded = False
     if records.coc_version == policy.latest:
         pass
     elif records.coc_version in policy.accepted:
-        lapse = policy.accepted[records.coc_version]
-        if lapse < expires_on:
-            expires_on = lapse
-            note = f"Version {records.coc_version} is accepted until {lapse:%d %B %Y}."
+        expires_on = min(expires_on, policy.accepted[records.coc_version])
+        superseded = True
+        note = (
+            f"A newer version is there to sign: your signature on version "
+            f"{records.coc_version} expires on {expires_on + timedelta(days=1):%-d %B %Y}."
+        )
     else:
         return RequirementStatus(
             req,
@@ -174,7 +203,10 @@ def _code_of_conduct(
             expires_on,
             "Your name has changed since you signed; sign again under your current name.",
         )
-    return _dated(req, today=today, done=signed, expires_on=expires_on, note=note)
+    status = _dated(req, today=today, done=signed, expires_on=expires_on, note=note)
+    if superseded and status.holds:
+        return RequirementStatus(req, status.state, signed, expires_on, note, superseded=True)
+    return status
 
 
 def evaluate_access(
@@ -224,15 +256,25 @@ def evaluate_access(
     ]
     return AccessStatus(
         tuple(
-            RequirementStatus(
-                s.requirement,
-                State.BYPASSED,
-                s.last_done,
-                s.expires_on,
-                "Waived by a program admin.",
-            )
+            _bypassed(s, records.bypass_ends.get(s.requirement.value))
             if s.requirement in records.bypassed and not s.holds
             else s
             for s in statuses
         )
+    )
+
+
+def _bypassed(status: RequirementStatus, ends: date | None) -> RequirementStatus:
+    """A requirement waived by a bypass: it holds until the bypass's last day, if it has one."""
+    if ends is None:
+        return RequirementStatus(
+            status.requirement, State.BYPASSED, status.last_done, None, "Waived by a program admin."
+        )
+    lapses_on = ends + timedelta(days=1)
+    return RequirementStatus(
+        status.requirement,
+        State.BYPASSED,
+        status.last_done,
+        ends,
+        f"Waived by a program admin; the waiver ends on {lapses_on:%-d %B %Y}.",
     )

@@ -4,6 +4,8 @@ Nothing here is overwritten: every consent, signature, profile confirmation and 
 import is a new row, so an auditor can see what held on any past day.
 """
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -161,6 +163,11 @@ class RosterEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.email} until {self.access_expires_on}"
 
+    @property
+    def lapses_on(self) -> date:
+        """The first day the authorization no longer holds: the day every page names."""
+        return self.access_expires_on + timedelta(days=1)
+
 
 class RequirementBypass(models.Model):
     """A program admin's audited exception to one requirement, with a written reason."""
@@ -205,6 +212,12 @@ class RequirementBypass(models.Model):
 
     def __str__(self) -> str:
         return f"Bypass of {self.requirement} for {self.user}"
+
+    @property
+    def lapses_on(self) -> date | None:
+        """The first day the bypass no longer holds (the day every page names); None when
+        it has no end."""
+        return self.expires_on + timedelta(days=1) if self.expires_on else None
 
     @property
     def state(self) -> str:

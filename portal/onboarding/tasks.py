@@ -31,14 +31,31 @@ def access_recheck_daily() -> dict[str, Any]:
 
 @shared_task(**_DAILY_JOB_LIMITS)
 def access_reminders_daily() -> dict[str, Any]:
-    """Send the expiry reminders and expiry notices due today, each once."""
+    """Send the expiry reminders due today, each once (lapses are told by the re-check)."""
     summary = access.access_send_reminders()
     return {
         "today": summary.today.isoformat(),
         "users": summary.users,
         "reminders_sent": summary.reminders_sent,
-        "notices_sent": summary.notices_sent,
     }
+
+
+@shared_task
+def access_recheck_users_task(user_ids: list[int] | None = None) -> dict[str, Any]:
+    """Re-check the named users (or everyone, when None) now, telling each change once."""
+    if user_ids is None:
+        summary = access.access_recheck_all()
+    else:
+        summary = access.access_recheck_users(user_ids=user_ids)
+    return {"users": summary.users, "events": summary.events}
+
+
+@shared_task
+def code_of_conduct_new_version_tell_task(version_id: int) -> int:
+    """Tell signers of an older, still accepted version that a new one is there to sign."""
+    from portal.onboarding.services.conduct import code_of_conduct_new_version_tell
+
+    return code_of_conduct_new_version_tell(version_id=version_id)
 
 
 @shared_task

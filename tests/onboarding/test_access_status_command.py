@@ -42,10 +42,10 @@ def test_an_eligible_person_exits_0_with_every_requirement_listed(researcher):
     coc = next(line for line in lines if "Code of Conduct" in line)
     assert "complete" in coc
     assert "last done 2026-11-12" in coc
-    assert "holds through 2027-11-11" in coc
+    assert "expires on 2027-11-12 (355 days left)" in coc
     ct = next(line for line in lines if "Controlled Tier" in line)
     assert "last done -" in ct
-    assert "holds through 2027-11-12" in ct
+    assert "expires on 2027-11-13" in ct
     assert lines[-1] == "Verdict: eligible"
 
 

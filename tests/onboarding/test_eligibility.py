@@ -137,6 +137,8 @@ def test_every_combination_of_requirement_states_gives_the_right_states_and_verd
             assert status.get(r).state == expected[r], (case, r)
         for r, days in expires_in.items():
             want = None if days is None else TODAY + timedelta(days=days)
+            if expected[r] == State.BYPASSED:
+                want = None  # an open-ended bypass: it holds with no end date
             assert status.get(r).expires_on == want, (case, r)
         assert status.eligible == all(s in HOLDING for s in expected.values()), case
         checked += 1
@@ -342,3 +344,19 @@ def test_records_made_piecemeal_add_up_to_eligibility(researcher):
     ProfileReviewFactory(user=researcher)
 
     assert access_status_for(researcher).eligible
+
+
+def test_a_bypass_with_an_end_holds_until_then_and_names_its_lapse_day():
+    records = AccessRecords(
+        bypassed=frozenset({Requirement.TWO_FACTOR.value}),
+        bypass_ends={Requirement.TWO_FACTOR.value: TODAY + timedelta(days=9)},
+    )
+
+    status = evaluate_access(records, today=TODAY, policy=POLICY)
+
+    two_factor = status.get(Requirement.TWO_FACTOR)
+    assert two_factor.state == State.BYPASSED
+    assert two_factor.expires_on == TODAY + timedelta(days=9)
+    assert two_factor.lapses_on == TODAY + timedelta(days=10)
+    assert two_factor.days_left(TODAY) == 10
+    assert f"{two_factor.lapses_on:%-d %B %Y}" in two_factor.note

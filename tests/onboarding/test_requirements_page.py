@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from portal.models import (
@@ -118,13 +118,13 @@ def test_an_eligible_researcher_sees_when_each_requirement_was_done_and_is_next_
     rows = _rows(html)
     assert {_state(row) for row in rows.values()} == {"complete"}
     assert "Signed 3 March 2026" in rows[Requirement.CODE_OF_CONDUCT]
-    assert "Before 3 March 2027 (355 days left)" in rows[Requirement.CODE_OF_CONDUCT]
+    assert "Expires on 3 March 2027 (in 355 days)" in rows[Requirement.CODE_OF_CONDUCT]
     assert "Confirmed 3 March 2026" in rows[Requirement.PROFILE_REVIEW]
-    assert "Before 3 March 2027" in rows[Requirement.PROFILE_REVIEW]
+    assert "Expires on 3 March 2027" in rows[Requirement.PROFILE_REVIEW]
     assert "Given 3 March 2026" in rows[Requirement.CONSENT_PUBLIC_DISPLAY]
     assert "No renewal needed" in rows[Requirement.CONSENT_VIOLATION_RELEASE]
     assert "Listed on the roster imported" in rows[Requirement.CONTROLLED_TIER]
-    assert "Before 4 March 2027" in rows[Requirement.CONTROLLED_TIER]
+    assert "Expires on 4 March 2027" in rows[Requirement.CONTROLLED_TIER]
     assert 'data-verdict="eligible"' in html
     assert _next_steps(html) == ["none"]
     assert _next_step_button(html) == reverse("dashboard")
@@ -139,7 +139,7 @@ def test_a_requirement_within_30_days_of_expiry_shows_as_expiring_soon(client, r
     row = _rows(html)[Requirement.CODE_OF_CONDUCT]
     assert _state(row) == "expiring_soon"
     assert _badge(row) == "Expiring soon"
-    assert "Before 3 March 2027 (10 days left)" in row
+    assert "Expires on 3 March 2027 (in 10 days)" in row
     assert _next_steps(html) == ["code_of_conduct"]
     assert "Your signature expires on 3 March 2027" in html
 
@@ -174,14 +174,35 @@ def test_a_bypassed_requirement_shows_as_bypassed_and_does_not_block(client, eli
 # --- one next step ------------------------------------------------------------------------
 
 
-def test_a_new_researcher_gets_exactly_one_next_step_the_controlled_tier_check(client, researcher):
+def test_a_new_researcher_gets_one_next_step_they_can_do_now_not_the_controlled_tier(
+    client, researcher
+):
     html = _get(client, researcher).content.decode()
 
-    assert _next_steps(html) == ["controlled_tier"]
+    assert _next_steps(html) == ["consent_public_display"]
     assert html.count("Your next step") == 1
-    assert "cannot be self-reported" in html
-    assert researcher.email in html
-    assert _next_step_button(html) == reverse("account_email")
+    assert _next_step_button(html) == reverse("access-consents")
+
+
+@override_settings(
+    CONTROLLED_TIER_ACCESS_URL="https://workbench.example.org/controlled-tier",
+    PORTAL_HELP_EMAIL="help@biobank.example.org",
+)
+def test_the_controlled_tier_step_says_what_it_is_where_to_get_it_and_whom_to_ask(
+    client, eligible_researcher
+):
+    RosterEntry.objects.all().delete()
+
+    html = _get(client, eligible_researcher).content.decode()
+
+    assert _next_steps(html) == ["controlled_tier"]
+    assert "Waiting for the roster" in html
+    assert "The Controlled Tier holds the All of Us Research Program" in html
+    assert "The program&#x27;s staff import" in html
+    assert "every night" in html
+    assert _next_step_button(html) == "https://workbench.example.org/controlled-tier"
+    assert 'href="mailto:help@biobank.example.org"' in html
+    assert reverse("account_email") in html
 
 
 def _without(user, requirement: Requirement) -> None:
@@ -395,7 +416,7 @@ def test_a_team_member_sees_the_same_requirements_and_next_step(client, authoriz
     html = _get(client, authorized_user).content.decode()
 
     assert list(_rows(html)) == [r.value for r in Requirement]
-    assert _next_steps(html) == ["controlled_tier"]
+    assert _next_steps(html) == ["consent_public_display"]
 
 
 def test_a_team_member_who_is_not_eligible_is_sent_from_the_dashboard_to_renew(

@@ -172,7 +172,7 @@ def test_the_record_shows_each_requirement_and_bypasses_with_reasons(client, aud
     coc = status.get("code_of_conduct")
     assert coc.state == "expiring_soon"
     assert f"{coc.last_done:%-d %b %Y}" in page
-    assert f"{coc.expires_on:%-d %b %Y}" in page
+    assert f"{coc.lapses_on:%-d %b %Y}" in page  # the lapse day the researcher sees too
     assert "Expiring soon" in page
     assert "Bypassed" in page
     assert REASON in page

@@ -1,4 +1,4 @@
-"""Send today's access expiry reminders and notices now (the beat job, without Redis)."""
+"""Send today's access expiry reminders now (the beat job, without Redis)."""
 
 from typing import Any
 
@@ -32,7 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Checked {summary.users} user(s) on {summary.today.isoformat()}: "
-                f"{summary.reminders_sent} reminder(s) and {summary.notices_sent} expiry "
-                "notice(s) sent."
+                f"{summary.reminders_sent} reminder(s) sent."
             )
         )

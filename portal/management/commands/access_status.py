@@ -57,10 +57,13 @@ class Command(BaseCommand):
         width = max(len(r.label) for r in status.requirements)
         for r in status.requirements:
             last = f"{r.last_done:%Y-%m-%d}" if r.last_done else "-"
-            expires = f"{r.expires_on:%Y-%m-%d}" if r.expires_on else "-"
+            # The lapse day and the days to it, as the banner and the emails name them.
+            days = r.days_left(today)
+            expires = f"{r.lapses_on:%Y-%m-%d}" if r.lapses_on else "-"
+            left = f" ({days} days left)" if days is not None and days > 0 else ""
             line = (
                 f"  {r.label:<{width}}  {STATE_TEXT[r.state]:<13}  last done {last:<10}  "
-                f"holds through {expires:<10}"
+                f"expires on {expires:<10}{left}"
             )
             if r.note:
                 line += f"  {r.note}"

@@ -8,10 +8,11 @@ every page costs one query.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from portal.clock import program_date, program_today
@@ -97,14 +98,16 @@ def _gather(
         )
         for kind in Consent.Kind.values
     }
-    bypasses = {
-        f"bypass_{requirement.value}": Exists(
-            RequirementBypass.objects.filter(
-                active_bypass_q(today), user=user, requirement=requirement.value
-            )
+    bypasses: dict[str, Any] = {}
+    for requirement in Requirement:
+        active = RequirementBypass.objects.filter(
+            active_bypass_q(today), user=user, requirement=requirement.value
         )
-        for requirement in Requirement
-    }
+        bypasses[f"bypass_{requirement.value}"] = Exists(active)
+        # The last day of the longest active bypass; NULL first, so open-ended wins.
+        bypasses[f"bypass_end_{requirement.value}"] = Subquery(
+            active.order_by(F("expires_on").desc(nulls_first=True)).values("expires_on")[:1]
+        )
     rows = (
         User.objects.filter(pk__in=ids)
         .annotate(
@@ -154,6 +157,11 @@ def _gather(
             profile_complete=bool(row["has_complete_profile"]),
             two_factor=bool(row["has_two_factor"]),
             bypassed=frozenset(r.value for r in Requirement if row[f"bypass_{r.value}"]),
+            bypass_ends={
+                r.value: row[f"bypass_end_{r.value}"]
+                for r in Requirement
+                if row[f"bypass_{r.value}"] and row[f"bypass_end_{r.value}"] is not None
+            },
         )
         policy = _signed_version_policy(
             row["coc_version"], row["coc_is_current"], row["coc_accepted_until"]

@@ -13,36 +13,33 @@ Decisions, so that the jobs can be reasoned about:
   same day.
 * `access_recheck_all` keeps one EligibilitySnapshot per user. The first computation for
   a user records the initial verdict silently when it is "not eligible" (a user who has not
-  finished onboarding has not changed anything), and with an `access.eligibility_changed`
-  event when it is "eligible" (before: `eligible` None, meaning no verdict was recorded).
-  After that, every change of verdict writes exactly one event, whose `before` and `after`
-  list the requirements that did not hold (`failing`). A change in which requirements
-  fail, or in the earliest expiry, without a change of verdict updates the snapshot and
-  writes no event.
-* Reminders go to eligible users only, about their earliest expiry (the first day a
-  holding, not bypassed requirement lapses): a user who is already not eligible is sent to
-  the requirements page by the portal itself, and a reminder about one date would hide the
-  rest. Two requirements with different expiries give one series, for the earlier date;
-  when it is renewed the next date starts its own series (the key carries the date).
-* Catch-up: on a day `d` days before the expiry (1 <= d <= 30, the largest of
+  finished onboarding has not lost anything), and with an `access.eligibility_changed`
+  event and an `access_regained` notice when it is "eligible". After that, every change of
+  verdict writes exactly one event and one notice (`access_lapsed` or `access_regained`,
+  email and in-app), in the transaction that updates the snapshot under its lock: whether
+  the nightly job or a service (`access_recheck_users`, called on commit by every service
+  that can move a verdict) sees the change first, it is told once. The notice names every
+  requirement that does not hold and what to do. A change in which requirements fail, or
+  in the earliest expiry, without a change of verdict updates the snapshot silently.
+* Dates: `RequirementStatus.lapses_on` (the first day a requirement no longer holds) is
+  the day every page, email and command names, and `days_left` counts to it.
+* Reminders go to eligible users only, about their first lapse (of a holding requirement
+  or of a bypass that has an end): a user who is already not eligible was told by the
+  lapse notice and is sent to the requirements page by the portal itself. Two
+  requirements with different expiries give one series, for the earlier date; when it is
+  renewed the next date starts its own series (the key carries the date).
+* Catch-up: on a day `d` days before the lapse day (1 <= d <= 30, the largest of
   settings.ACCESS_REMINDER_DAYS) the reminder due is the one for the smallest threshold
-  t >= d, sent once under the key of t. On the 30-, 15-, 7- and 1-day days this is exactly
-  that reminder; after a missed run (an outage), or for a researcher whose earliest expiry
-  is already 20 days out when it first appears, the nearest reminder whose day has passed
-  goes out on the next run, and never twice, because its key is the same. The email gives
-  the real number of days left. On the last day a requirement holds (d = 0) no reminder
-  goes: the 1-day reminder went the day before.
-* An expiry notice goes for each requirement, not bypassed, whose last day was within the
-  past EXPIRY_NOTICE_CATCH_UP_DAYS days and that still does not hold: normally the day
-  after its last day, later only if the job did not run then. It goes whatever the rest of
-  the verdict is: the requirement must be renewed in any case. A Code of Conduct version
-  that was retired outright (removed from settings) has no lapse date, so it sends no
-  notice; a version accepted until a date lapses on that date like any expiry.
+  t >= d, sent once under the key of t. On the 30-, 15-, 7- and 1-day days (the days the
+  banner says "in 30 days" … "in 1 day") this is exactly that reminder; after a missed run
+  (an outage), or for a researcher whose first lapse is already 20 days out when it first
+  appears, the nearest reminder whose day has passed goes out on the next run, and never
+  twice, because its key is the same. The email gives the real number of days left.
 """
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -52,7 +49,7 @@ from django.utils import timezone
 from portal.actions import PortalAction
 from portal.audit import audit_record
 from portal.models import EligibilitySnapshot, ReminderLog, User
-from portal.notifications import reminder_send_once
+from portal.notifications import notify, reminder_send_once
 from portal.onboarding.eligibility import (
     AccessStatus,
     RequirementStatus,
@@ -63,9 +60,6 @@ from portal.roles import ONBOARDING_ROLES
 
 ELIGIBILITY_CHANGED = PortalAction.ELIGIBILITY_CHANGED
 REQUIREMENTS_URL = "/access/"
-# An expiry notice missed on its day (the job did not run) still goes out within this
-# many days; later than that it would be news to nobody.
-EXPIRY_NOTICE_CATCH_UP_DAYS = 7
 _REMINDING_STATES = (State.COMPLETE, State.EXPIRING_SOON)
 
 
@@ -116,6 +110,17 @@ class RecheckSummary:
 
 
 @dataclass(frozen=True)
+class _Change:
+    """One change of verdict found by a re-check."""
+
+    user_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+    status: AccessStatus
+    today: date
+
+
+@dataclass(frozen=True)
 class _BatchCounts:
     users: int
     snapshots_created: int
@@ -129,9 +134,13 @@ def _write_batch(
     unchanged: list[int],
     to_create: list[EligibilitySnapshot],
     to_update: list[EligibilitySnapshot],
-    events: list[tuple[int, dict[str, Any], dict[str, Any]]],
+    events: list[_Change],
 ) -> None:
-    """Store one batch's snapshots and audit each change of verdict (no event when none)."""
+    """Store one batch's snapshots; audit and tell each change of verdict (none when none).
+
+    The change is told here, in the transaction that records it under the snapshot's lock,
+    so it is told exactly once whichever job or service noticed it first.
+    """
     if unchanged:
         EligibilitySnapshot.objects.filter(user_id__in=unchanged).update(computed_at=now)
     if to_create:
@@ -141,15 +150,36 @@ def _write_batch(
             to_update, ["eligible", "failing", "earliest_expiry", "computed_at"]
         )
     if events:
-        users = User.objects.only("pk", "email", "full_name").in_bulk([e[0] for e in events])
-        for user_id, before, after in events:
+        users = User.objects.only("pk", "email", "full_name").in_bulk([e.user_id for e in events])
+        for change in events:
+            user = users[change.user_id]
             audit_record(
                 actor=None,
                 action=ELIGIBILITY_CHANGED,
-                target=users[user_id],
-                before=before,
-                after=after,
+                target=user,
+                before=change.before,
+                after=change.after,
             )
+            notify(
+                user=user,
+                template="access_regained" if change.after["eligible"] else "access_lapsed",
+                context=_change_context(change.status, today=change.today),
+                url=REQUIREMENTS_URL,
+            )
+
+
+def _change_context(status: AccessStatus, *, today: date) -> dict[str, Any]:
+    """What a lapse or regain notice says: each requirement that does not hold, and why."""
+    failing = [
+        {
+            "label": r.label,
+            "note": r.note,
+            "lapsed_on": r.lapses_on if r.state == State.EXPIRED else None,
+        }
+        for r in status.requirements
+        if not r.holds
+    ]
+    return {"failing": failing, "today": today, "lapses_on": status.earliest_lapse}
 
 
 def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
@@ -172,7 +202,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
     to_create: list[EligibilitySnapshot] = []
     to_update: list[EligibilitySnapshot] = []
     unchanged: list[int] = []
-    events: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    events: list[_Change] = []
     for user_id in ids:
         status = statuses.get(user_id)
         if status is None:  # deleted since the batch was listed
@@ -194,9 +224,8 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
                 )
             )
             if status.eligible:
-                events.append(
-                    (user_id, {"eligible": None, "failing": None, "earliest_expiry": None}, after)
-                )
+                none = {"eligible": None, "failing": None, "earliest_expiry": None}
+                events.append(_Change(user_id, none, after, status, today))
             continue
         if (
             snapshot.eligible == status.eligible
@@ -211,7 +240,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
                 "failing": snapshot.failing,
                 "earliest_expiry": snapshot.earliest_expiry,
             }
-            events.append((user_id, before, after))
+            events.append(_Change(user_id, before, after, status, today))
         snapshot.eligible = status.eligible
         snapshot.failing = after["failing"]
         snapshot.earliest_expiry = status.earliest_expiry
@@ -221,7 +250,7 @@ def _recheck_batch(ids: list[int], *, today: date) -> _BatchCounts:
     _write_batch(
         now=now, unchanged=unchanged, to_create=to_create, to_update=to_update, events=events
     )
-    became_eligible = sum(1 for _, _, after in events if after["eligible"])
+    became_eligible = sum(1 for change in events if change.after["eligible"])
     return _BatchCounts(
         users=len(statuses),
         snapshots_created=len(to_create),
@@ -286,6 +315,27 @@ def access_recheck_users(*, user_ids: Iterable[int], today: date | None = None) 
     return summary
 
 
+def access_recheck_after_commit(*, user_ids: Iterable[int] | None) -> None:
+    """Re-check these users (None: everyone) once the caller's transaction commits.
+
+    Every service whose change can move a verdict calls this, so that a lapse (or a
+    regain) is told at once rather than at night. A few users are re-checked in the
+    request; everyone (a Code of Conduct version made current) in a Celery task. A
+    failure here never undoes the change that caused it: the nightly job catches up.
+    """
+    ids = None if user_ids is None else sorted(set(user_ids))
+
+    def recheck() -> None:
+        if ids is None:
+            from portal.onboarding.tasks import access_recheck_users_task
+
+            access_recheck_users_task.delay(None)
+        elif ids:
+            access_recheck_users(user_ids=ids)
+
+    transaction.on_commit(recheck, robust=True)
+
+
 # --- Reminders and expiry notices --------------------------------------------------------
 
 
@@ -296,7 +346,6 @@ class ReminderSummary:
     today: date
     users: int = 0
     reminders_sent: int = 0
-    notices_sent: int = 0
     keys: list[str] = field(default_factory=list)
 
 
@@ -321,63 +370,49 @@ def reminder_threshold(days_left: int, thresholds: tuple[int, ...]) -> int | Non
 
 
 def _requirement_context(r: RequirementStatus) -> dict[str, Any]:
-    return {"label": r.label, "expires_on": r.expires_on, "note": r.note}
+    return {"label": r.label, "lapses_on": r.lapses_on, "note": r.note}
 
 
 def _due_for(
     user_id: int, status: AccessStatus, *, today: date, thresholds: tuple[int, ...]
 ) -> list[_Due]:
-    due: list[_Due] = []
-    expiry = status.earliest_expiry
-    if status.eligible and expiry is not None:
-        days_left = (expiry - today).days
-        threshold = reminder_threshold(days_left, thresholds)
-        if threshold is not None:
-            expiring = [
-                r
-                for r in status.requirements
-                if r.expires_on == expiry and r.state in _REMINDING_STATES
-            ]
-            due.append(
-                _Due(
-                    user_id=user_id,
-                    key=f"access-expiry:{user_id}:{expiry.isoformat()}:{threshold}d",
-                    template="access_expiring",
-                    context={
-                        "expires_on": expiry,
-                        "days_left": days_left,
-                        "requirements": [_requirement_context(r) for r in expiring],
-                    },
-                )
-            )
-    for r in status.requirements:
-        if (
-            r.state == State.EXPIRED
-            and r.expires_on is not None
-            and 1 <= (today - r.expires_on).days <= EXPIRY_NOTICE_CATCH_UP_DAYS
-        ):
-            due.append(
-                _Due(
-                    user_id=user_id,
-                    key=f"access-expired:{user_id}:{r.requirement.value}:{r.expires_on}",
-                    template="access_expired",
-                    context={
-                        "requirement": _requirement_context(r),
-                        "lapsed_on": r.expires_on + timedelta(days=1),
-                    },
-                )
-            )
-    return due
+    """The reminder due today for an eligible user's first lapse, if one is due.
+
+    Days are counted to the lapse day (the first day the requirement no longer holds), as
+    the banner and the requirements page count them: the 30-day reminder goes on the day
+    the banner says "in 30 days". A bypass that ends is reminded like any expiry.
+    """
+    first = status.first_to_lapse()
+    if not status.eligible or first is None or first.lapses_on is None:
+        return []
+    days_left = (first.lapses_on - today).days
+    threshold = reminder_threshold(days_left, thresholds)
+    if threshold is None:
+        return []
+    expiring = [r for r in status.requirements if r.holds and r.expires_on == first.expires_on]
+    return [
+        _Due(
+            user_id=user_id,
+            key=f"access-expiry:{user_id}:{first.expires_on}:{threshold}d",
+            template="access_expiring",
+            context={
+                "lapses_on": first.lapses_on,
+                "days_left": days_left,
+                "requirements": [_requirement_context(r) for r in expiring],
+            },
+        )
+    ]
 
 
 def access_send_reminders(*, today: date | None = None, batch_size: int = 1000) -> ReminderSummary:
-    """Send the expiry reminders and expiry notices due `today`, each at most once.
+    """Send the expiry reminders due `today`, each at most once.
 
     Called by the daily Celery task and `manage.py access_send_reminders`. Reminders go
-    30, 15, 7 and 1 days (settings.ACCESS_REMINDER_DAYS) before an eligible user's earliest
-    expiry; a notice goes once for each requirement that has just expired. Bypassed
-    requirements send nothing. Each message is written through `reminder_send_once`, so a
-    second run on the same day sends nothing; the email leaves after commit.
+    30, 15, 7 and 1 days (settings.ACCESS_REMINDER_DAYS) before an eligible user's first
+    lapse day, counted as the banner counts; a bypass's end is reminded the same way. The
+    lapse itself is told once by the re-check (`access_lapsed`), not here. Each message is
+    written through `reminder_send_once`, so a second run on the same day sends nothing;
+    the email leaves after commit.
     Queries per batch: the user list, the selector's one, and one look-up of the keys
     already used; then a handful per message actually sent.
     """
@@ -412,8 +447,5 @@ def access_send_reminders(*, today: date | None = None, batch_size: int = 1000) 
             if notification is None:
                 continue
             summary.keys.append(d.key)
-            if d.template == "access_expiring":
-                summary.reminders_sent += 1
-            else:
-                summary.notices_sent += 1
+            summary.reminders_sent += 1
     return summary

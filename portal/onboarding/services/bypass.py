@@ -17,6 +17,7 @@ from portal.lifecycles import ensure_transition
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
 from portal.onboarding.selectors import active_bypass_q, program_date, program_today
+from portal.onboarding.services.access import access_recheck_after_commit
 from portal.permissions import ensure_can
 
 REASON_MIN_LENGTH = 20
@@ -93,6 +94,7 @@ def requirement_bypass_grant(
             "expires_on": expires_on,
         },
     )
+    access_recheck_after_commit(user_ids=[bypass.user_id])
     return bypass
 
 
@@ -119,4 +121,5 @@ def requirement_bypass_revoke(*, bypass: RequirementBypass, actor: User) -> Requ
         before={"revoked_at": None},
         after={"revoked_at": bypass.revoked_at, "user": bypass.user_id},
     )
+    access_recheck_after_commit(user_ids=[bypass.user_id])
     return bypass

@@ -18,7 +18,7 @@ rendered on demand (`code_of_conduct_signed_copy_ensure`) when the signer asks f
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -32,10 +32,11 @@ from portal.agreements import (
     agreement_version_set_accepted_until,
 )
 from portal.audit import audit_record, clean_ip_address
+from portal.clock import program_today
 from portal.documents import document_store
 from portal.errors import DomainError
 from portal.models import CodeOfConductSignature, CodeOfConductVersion, Document, User
-from portal.notifications import notify
+from portal.notifications import notify, reminder_send_once
 from portal.onboarding.helpers import (
     code_of_conduct_digest,
     normalise_body,
@@ -48,6 +49,7 @@ from portal.onboarding.selectors import (
     signature_holds_through,
     signed_copy_context,
 )
+from portal.onboarding.services.access import access_recheck_after_commit
 from portal.onboarding.wordings import DEFAULT_VERSION, default_code_of_conduct_text
 from portal.pdf import render_pdf
 from portal.permissions import ensure_can
@@ -179,14 +181,79 @@ def code_of_conduct_make_current(
 
     Who: a program admin (the system when it seeds the default text). Audited as
     `code_of_conduct.make_current`. See `portal.agreements.agreement_version_make_current`.
+    After commit everyone is re-checked (a version retired at once lapses its signers, who
+    are told), and everyone whose signature is on an older version that still counts is
+    told at once, once, that the new version is there to sign.
     """
-    return agreement_version_make_current(
-        version=version,
-        previous_accepted_until=previous_accepted_until,
-        actor=actor,
-        permission="code_of_conduct.make_current",
-        audit_action=PortalAction.CODE_OF_CONDUCT_MAKE_CURRENT,
+    with transaction.atomic():
+        current = agreement_version_make_current(
+            version=version,
+            previous_accepted_until=previous_accepted_until,
+            actor=actor,
+            permission="code_of_conduct.make_current",
+            audit_action=PortalAction.CODE_OF_CONDUCT_MAKE_CURRENT,
+        )
+        access_recheck_after_commit(user_ids=None)
+        if previous_accepted_until is not None:
+            version_id = current.pk
+
+            def tell() -> None:
+                from portal.onboarding.tasks import code_of_conduct_new_version_tell_task
+
+                code_of_conduct_new_version_tell_task.delay(version_id)
+
+            transaction.on_commit(tell, robust=True)
+    return current
+
+
+def code_of_conduct_new_version_tell(*, version_id: int, batch_size: int = 500) -> int:
+    """Tell each signer of an older version that still counts that `version_id` is there to
+    sign, and until when their signature holds. Once per signer and version (a keyed
+    reminder), so a rerun tells nobody twice. Returns how many were told now.
+
+    Who: the system, after a version is made current.
+    """
+    version = CodeOfConductVersion.objects.get(pk=version_id)
+    if not version.is_current:
+        return 0
+    older = CodeOfConductVersion.objects.filter(
+        is_current=False, accepted_until__gte=program_today()
     )
+    accepted = {v.pk: v for v in older}
+    told = 0
+    latest_by_user: dict[int, CodeOfConductSignature] = {}
+    for signature in (
+        CodeOfConductSignature.objects.filter(version__in=accepted.values())
+        .order_by("user_id", "-signed_at", "-id")
+        .select_related("user")
+        .iterator(chunk_size=batch_size)
+    ):
+        latest_by_user.setdefault(signature.user_id, signature)
+    newer = set(
+        CodeOfConductSignature.objects.filter(
+            user_id__in=latest_by_user, version=version
+        ).values_list("user_id", flat=True)
+    )
+    for user_id, signature in latest_by_user.items():
+        if user_id in newer:
+            continue
+        old = accepted[signature.version_id]
+        if old.accepted_until is None:  # filtered out above; keeps the type checker sure
+            continue
+        sent = reminder_send_once(
+            key=f"coc-new-version:{user_id}:{version.version}",
+            user=signature.user,
+            template="code_of_conduct_new_version",
+            context={
+                "version": version,
+                "old_version": old,
+                # The lapse day, as every page names it: the day after the last day it counts.
+                "lapses_on": old.accepted_until + timedelta(days=1),
+            },
+            url=reverse("access-code-of-conduct"),
+        )
+        told += sent is not None
+    return told
 
 
 def code_of_conduct_set_accepted_until(
@@ -196,13 +263,16 @@ def code_of_conduct_set_accepted_until(
 
     Who: a program admin. Audited as `code_of_conduct.accepted_until_set`.
     """
-    return agreement_version_set_accepted_until(
-        version=version,
-        accepted_until=accepted_until,
-        actor=actor,
-        permission="code_of_conduct.make_current",
-        audit_action=PortalAction.CODE_OF_CONDUCT_ACCEPTED_UNTIL_SET,
-    )
+    with transaction.atomic():
+        changed = agreement_version_set_accepted_until(
+            version=version,
+            accepted_until=accepted_until,
+            actor=actor,
+            permission="code_of_conduct.make_current",
+            audit_action=PortalAction.CODE_OF_CONDUCT_ACCEPTED_UNTIL_SET,
+        )
+        access_recheck_after_commit(user_ids=None)
+    return changed
 
 
 # --- Signing ------------------------------------------------------------------------------
@@ -342,6 +412,7 @@ def _code_of_conduct_signature_record(
         },
         url=reverse("access-code-of-conduct-history"),
     )
+    access_recheck_after_commit(user_ids=[user.pk])
     return signature
 
 

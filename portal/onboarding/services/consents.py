@@ -15,6 +15,7 @@ from portal.audit import audit_record
 from portal.lifecycles import ensure_transition
 from portal.models import Consent, User
 from portal.onboarding.helpers import wording_sha256
+from portal.onboarding.services.access import access_recheck_after_commit
 from portal.onboarding.wordings import consent_wording
 from portal.permissions import ensure_can
 
@@ -56,6 +57,7 @@ def consent_give(*, user: User, kind: str, actor: User) -> Consent:
             "given_at": consent.given_at,
         },
     )
+    access_recheck_after_commit(user_ids=[user.pk])
     return consent
 
 
@@ -81,4 +83,5 @@ def consent_withdraw(*, consent: Consent, actor: User) -> Consent:
         before={"kind": consent.kind, "given": True, "withdrawn_at": None},
         after={"kind": consent.kind, "given": False, "withdrawn_at": consent.withdrawn_at},
     )
+    access_recheck_after_commit(user_ids=[consent.user_id])
     return consent

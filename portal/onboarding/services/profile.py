@@ -17,6 +17,7 @@ from portal.lifecycles import ensure_transition
 from portal.models import ConflictOfInterest, ProfileReview, ResearcherProfile, User
 from portal.onboarding.helpers import PROFILE_FIELDS, review_missing, snapshot_changes
 from portal.onboarding.selectors import profile_snapshot
+from portal.onboarding.services.access import access_recheck_after_commit
 from portal.onboarding.validators import normalise_orcid
 from portal.permissions import ensure_can
 
@@ -93,6 +94,7 @@ def profile_update(*, user: User, actor: User, **fields: str) -> ResearcherProfi
     audit_record(
         actor=actor, action=PortalAction.PROFILE_UPDATE, target=profile, before=before, after=after
     )
+    access_recheck_after_commit(user_ids=[user.pk])
     return profile
 
 
@@ -201,4 +203,5 @@ def profile_review_confirm(*, user: User, actor: User) -> ProfileReview:
             "changes": snapshot_changes(previous, snapshot),
         },
     )
+    access_recheck_after_commit(user_ids=[user.pk])
     return review

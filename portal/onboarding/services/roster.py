@@ -4,7 +4,9 @@ Reading and checking a roster, and where it comes from, is `portal.onboarding.ro
 this module writes it: a roster with any bad line imports nothing.
 """
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from portal.actions import PortalAction
@@ -18,6 +20,7 @@ from portal.onboarding.roster_files import (
     parse_roster_rows,
     roster_digest,
 )
+from portal.onboarding.services.access import access_recheck_after_commit
 from portal.permissions import ensure_can
 from portal.roles import Role
 
@@ -31,7 +34,7 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
     every problem and nothing is written. Otherwise records a RosterImport with the
     content's SHA-256 and row count and its entries (emails lower-cased), makes it current
     and keeps the previous import as history, and audits `roster.import`. Eligibility
-    changes that follow are recorded by the daily access re-check.
+    changes that follow are re-checked, and told, once the import commits.
     """
     ensure_can(actor, "roster.import")
     content = source.read()
@@ -59,6 +62,7 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
         ),
         batch_size=1000,
     )
+    access_recheck_after_commit(user_ids=_users_whose_entry_changed(previous, roster))
     audit_record(
         actor=actor,
         action=PortalAction.ROSTER_IMPORT,
@@ -75,6 +79,26 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
         },
     )
     return roster
+
+
+def _entries(roster: RosterImport | None) -> dict[str, object]:
+    if roster is None:
+        return {}
+    return dict(roster.entries.values_list("email", "access_expires_on"))
+
+
+def _users_whose_entry_changed(previous: RosterImport | None, new: RosterImport) -> list[int]:
+    """Users with a verified address that gained, lost or changed its roster entry."""
+    before, after = _entries(previous), _entries(new)
+    changed = {e for e in before.keys() | after.keys() if before.get(e) != after.get(e)}
+    if not changed:
+        return []
+    return list(
+        EmailAddress.objects.annotate(lower_email=Lower("email"))
+        .filter(verified=True, lower_email__in=changed)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
 def roster_refresh(*, source: RosterSource) -> RosterImport | None:

@@ -9,6 +9,7 @@ from their dashboard to this page.
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.onboarding.context_processors import lapse_day, remember_access_status
+from portal.onboarding.context_processors import remember_access_status
 from portal.onboarding.eligibility import (
     STATE_LABELS,
     AccessStatus,
@@ -69,6 +70,8 @@ class NextStep:
     explanation: str
     url: str
     button: str
+    help_email: str = ""  # who to write to when the step cannot be done here
+    email_url: str = ""  # the page for adding the address the roster lists
 
 
 def _last_done(user: User, status: AccessStatus) -> dict[Requirement, tuple[date | None, str]]:
@@ -92,20 +95,24 @@ def _last_done(user: User, status: AccessStatus) -> dict[Requirement, tuple[date
     return done
 
 
+def _days(n: int) -> str:
+    return "tomorrow" if n == 1 else f"in {n} days"
+
+
 def _due_text(r: RequirementStatus, today: date) -> str:
+    """When it is next due, naming the lapse day every page, email and reminder names."""
+    days = r.days_left(today)
     if r.state == State.BYPASSED:
-        return "Waived by a program admin"
-    if r.state == State.INCOMPLETE:
+        if r.lapses_on is None or days is None:
+            return "Waived by a program admin"
+        return f"Waived until {r.lapses_on:%-d %B %Y} ({_days(days)})"
+    if r.state == State.INCOMPLETE or (r.state == State.EXPIRED and r.lapses_on is None):
         return "Now"
     if r.state == State.EXPIRED:
-        if r.expires_on is None:
-            return "Now"
-        return f"Now: it expired on {lapse_day(r.expires_on):%-d %B %Y}"
-    if r.expires_on is None:
+        return f"Now: it expired on {r.lapses_on:%-d %B %Y}"
+    if r.lapses_on is None or days is None:
         return "No renewal needed" if r.requirement in _LASTING else "—"
-    lapse = lapse_day(r.expires_on)
-    days = (lapse - today).days
-    return f"Before {lapse:%-d %B %Y} ({days} day{'s' if days != 1 else ''} left)"
+    return f"Expires on {r.lapses_on:%-d %B %Y} ({_days(days)})"
 
 
 def _page_for(r: RequirementStatus) -> str:
@@ -141,36 +148,11 @@ def requirement_rows(user: User, status: AccessStatus) -> list[RequirementRow]:
 
 
 def _step_for(r: RequirementStatus, user: User) -> NextStep:
-    renewing = r.state in (State.EXPIRED, State.EXPIRING_SOON)
-    lapse = f"{lapse_day(r.expires_on):%-d %B %Y}" if r.expires_on else ""
+    renewing = r.state in (State.EXPIRED, State.EXPIRING_SOON) or r.superseded
+    lapse = f"{r.lapses_on:%-d %B %Y}" if r.lapses_on else ""
     match r.requirement:
         case Requirement.CONTROLLED_TIER:
-            if renewing:
-                explanation = (
-                    f"The Researcher Workbench roster says your Controlled Tier authorization "
-                    f"{'expired' if r.state == State.EXPIRED else 'expires'} on {lapse}. "
-                    "Renew it in the Researcher Workbench; the portal picks up the renewal "
-                    "at the next nightly roster import."
-                )
-            else:
-                explanation = (
-                    "Controlled Tier authorization is checked against the roster of the "
-                    "Researcher Workbench, imported every night; it cannot be self-reported. "
-                    "The roster must list your Workbench account under one of your verified "
-                    f"email addresses here: your sign-in address is {user.email}. If your "
-                    "Workbench account uses another address, add and verify that address "
-                    "here. If you are not yet authorized, apply for Controlled Tier access in "
-                    "the Researcher Workbench."
-                )
-            return NextStep(
-                r.requirement,
-                "Renew your Controlled Tier authorization"
-                if renewing
-                else "Get listed as an authorized Controlled Tier user",
-                explanation,
-                reverse("account_email"),
-                "Check your email addresses",
-            )
+            return _controlled_tier_step(r, renewing=renewing, lapse=lapse)
         case Requirement.CONSENT_PUBLIC_DISPLAY | Requirement.CONSENT_VIOLATION_RELEASE:
             return NextStep(
                 r.requirement,
@@ -182,7 +164,13 @@ def _step_for(r: RequirementStatus, user: User) -> NextStep:
                 "Go to the consents",
             )
         case Requirement.CODE_OF_CONDUCT:
-            if r.state == State.EXPIRING_SOON:
+            if r.superseded:
+                explanation = (
+                    f"A new version of the Code of Conduct is there to sign. Your signature on "
+                    f"the older version expires on {lapse}: read the new version and sign it "
+                    "before then to keep your access without a gap."
+                )
+            elif r.state == State.EXPIRING_SOON:
                 explanation = (
                     f"Your signature expires on {lapse}. Read the current version and sign it "
                     "again to keep your access."
@@ -232,12 +220,52 @@ def _step_for(r: RequirementStatus, user: User) -> NextStep:
             )
 
 
+def _controlled_tier_step(r: RequirementStatus, *, renewing: bool, lapse: str) -> NextStep:
+    """The Controlled Tier step: the one step the researcher cannot do here, explained."""
+    how = (
+        "The Controlled Tier holds the All of Us Research Program's minimally obfuscated "
+        "individual-level data, including genomic data; researchers get access to it in "
+        "the All of Us Researcher Workbench, after their institution's agreement and the "
+        "Workbench's Controlled Tier training. The program's staff import "
+        "the Workbench's roster of Controlled Tier users every night; the portal then finds "
+        "you by any of your verified email addresses."
+    )
+    if renewing:
+        verb = "expired" if r.state == State.EXPIRED else "expires"
+        explanation = (
+            f"Your Controlled Tier authorization {verb} on {lapse}. Renew it in the "
+            "Researcher Workbench; the renewal reaches the portal with the next nightly "
+            "roster import. " + how
+        )
+    else:
+        explanation = (
+            "Waiting for the roster: you are not yet on the Controlled Tier roster. " + how
+        )
+    return NextStep(
+        r.requirement,
+        "Renew your Controlled Tier authorization"
+        if renewing
+        else "Get Controlled Tier access in the Researcher Workbench",
+        explanation,
+        settings.CONTROLLED_TIER_ACCESS_URL,
+        "Go to the Researcher Workbench",
+        help_email=settings.PORTAL_HELP_EMAIL,
+        email_url=reverse("account_email"),
+    )
+
+
 def next_step(status: AccessStatus, user: User) -> NextStep:
-    """The one thing to do now: the first requirement that does not hold, else the first
-    that is about to expire, else go on to the dashboard."""
-    for r in status.requirements:
-        if not r.holds:
-            return _step_for(r, user)
+    """The one thing to do now: the first requirement that does not hold and that the
+    researcher can do here (the Controlled Tier waits for the roster, so it comes last),
+    else a newer Code of Conduct to sign, else the first that is about to expire, else go
+    on to the dashboard."""
+    failing = [r for r in status.requirements if not r.holds]
+    doable = [r for r in failing if r.requirement != Requirement.CONTROLLED_TIER]
+    if doable or failing:
+        return _step_for((doable or failing)[0], user)
+    superseded = [r for r in status.requirements if r.superseded]
+    if superseded:
+        return _step_for(superseded[0], user)
     soon = [r for r in status.requirements if r.state == State.EXPIRING_SOON]
     if soon:
         return _step_for(min(soon, key=lambda r: r.expires_on or date.max), user)
