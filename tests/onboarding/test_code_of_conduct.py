@@ -612,17 +612,21 @@ def test_the_sign_page_shows_the_latest_text_in_full_with_initials_boxes_where_a
     assert "<script>" not in page
 
 
-def test_signing_through_the_page_goes_to_the_history_with_the_download(client, signer, published):
+def test_signing_through_the_page_returns_to_the_requirements_with_the_next_step(
+    client, signer, published
+):
     client.force_login(signer)
 
     response = client.post(reverse("access-code-of-conduct"), _form_data(published), follow=True)
 
     signature = CodeOfConductSignature.objects.get()
     page = response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("access-code-of-conduct-history")
+    assert response.redirect_chain[-1][0] == reverse("access-requirements")
     assert "You signed the Code of Conduct version 2026.1" in page
-    assert reverse("document-download", args=[signature.signed_copy_id]) in page
-    assert "Verified" in page
+    assert "Your next step:" in page
+    history = client.get(reverse("access-code-of-conduct-history")).content.decode()
+    assert reverse("document-download", args=[signature.signed_copy_id]) in history
+    assert "Verified" in history
 
 
 def test_the_sign_page_says_when_nothing_is_published_yet(client, signer):

@@ -41,6 +41,7 @@ from portal.onboarding.services.conduct import (
     code_of_conduct_signed_copy_ensure,
 )
 from portal.onboarding.services.consents import consent_give, consent_withdraw
+from portal.onboarding.views.requirements import back_to_requirements
 from portal.permissions import can
 
 _REENTRY_LIMIT_ACTION = "reauthenticate"
@@ -78,13 +79,12 @@ def consent_give_view(request: AuthenticatedHttpRequest, kind: str) -> HttpRespo
         consent = consent_give(user=request.user, kind=kind, actor=request.user)
     except DomainError as refusal:
         messages.error(request, refusal.message)
-    else:
-        messages.success(
-            request,
-            f"Consent recorded: {consent.get_kind_display().lower()} "
-            f"(wording version {consent.wording_version}).",
-        )
-    return redirect("access-consents")
+        return redirect("access-consents")
+    return back_to_requirements(
+        request,
+        done=f"Consent recorded: {consent.get_kind_display().lower()} "
+        f"(wording version {consent.wording_version}).",
+    )
 
 
 @login_required
@@ -171,12 +171,11 @@ def code_of_conduct_sign_view(request: AuthenticatedHttpRequest) -> HttpResponse
         except DomainError as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(
+            return back_to_requirements(
                 request,
-                f"You signed the Code of Conduct version {signature.version.version}. Your "
-                "signed copy is listed below; download it whenever you need it.",
+                done=f"You signed the Code of Conduct version {signature.version.version}; "
+                "your signed copy is on your Code of Conduct history page.",
             )
-            return redirect("access-code-of-conduct-history")
     return render(request, "onboarding/conduct/sign.html", _sign_context(request, form))
 
 

@@ -32,6 +32,7 @@ from portal.onboarding.services.profile import (
     profile_review_confirm,
     profile_update,
 )
+from portal.onboarding.views.requirements import back_to_requirements
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -176,10 +177,9 @@ def profile_review(request: AuthenticatedHttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request, "Thank you: your profile review is confirmed for the next 365 days."
+            return back_to_requirements(
+                request, done="Thank you: your profile review is confirmed for the next 365 days."
             )
-            return redirect("access-requirements")
     return render(
         request, "onboarding/profile/review.html", _review_context(user, form), status=400
     )

@@ -279,6 +279,16 @@ def next_step(status: AccessStatus, user: User) -> NextStep:
     )
 
 
+def back_to_requirements(request: AuthenticatedHttpRequest, *, done: str) -> HttpResponse:
+    """After a step, back to the list: say what was done and what comes next."""
+    step = next_step(access_status_for(request.user), request.user)
+    if step.requirement is None:
+        messages.success(request, f"{done} You meet every requirement now.")
+    else:
+        messages.success(request, f"{done} Your next step: {step.title}.")
+    return redirect("access-requirements")
+
+
 @login_required
 @require_GET
 def requirements(request: AuthenticatedHttpRequest) -> HttpResponse:
