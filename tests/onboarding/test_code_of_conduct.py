@@ -198,20 +198,54 @@ def test_the_publish_page_is_not_found_for_a_researcher(client, researcher):
     assert client.post(reverse("access-code-of-conduct-publish"), {}).status_code == 404
 
 
-def test_the_publish_page_publishes_and_says_publishing_does_not_make_it_latest(
+PUBLISH_FORM = {
+    "version": "2027.1",
+    "title": "Biospecimen Access Code of Conduct",
+    "body": "The whole text.\n\nIts second paragraph.",
+    "statements": "I will use specimens as approved.\n\n[initials] My use may be audited.",
+}
+
+
+def test_the_publish_form_first_shows_the_text_as_signers_will_see_it_and_publishes_nothing(
+    client, program_admin, published
+):
+    client.force_login(program_admin)
+
+    response = client.post(reverse("access-code-of-conduct-publish"), PUBLISH_FORM)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "data-publish-preview" in page
+    assert "Published text can never be changed." in page
+    assert "<p>Its second paragraph.</p>" in page
+    assert 'My use may be audited. <span class="badge text-bg-secondary">initials required' in page
+    assert 'name="confirm"' in page
+    assert not CodeOfConductVersion.objects.filter(version="2027.1").exists()
+    assert (
+        not AuditEvent.objects.filter(action="code_of_conduct.publish").exclude(actor=None).exists()
+    )
+
+
+def test_editing_from_the_preview_keeps_everything_typed(client, program_admin, published):
+    client.force_login(program_admin)
+
+    response = client.post(reverse("access-code-of-conduct-publish"), {**PUBLISH_FORM, "edit": "1"})
+
+    page = response.content.decode()
+    assert "data-publish-preview" not in page
+    assert 'value="2027.1"' in page
+    assert "Its second paragraph." in page
+    assert "[initials] My use may be audited." in page
+    assert not CodeOfConductVersion.objects.filter(version="2027.1").exists()
+
+
+def test_the_publish_page_publishes_once_confirmed_and_says_publishing_does_not_make_it_latest(
     client, program_admin, published
 ):
     client.force_login(program_admin)
 
     response = client.post(
-        reverse("access-code-of-conduct-publish"),
-        {
-            "version": "2027.1",
-            "title": "Biospecimen Access Code of Conduct",
-            "body": "The whole text.",
-            "statements": "I will use specimens as approved.\n\n[initials] My use may be audited.",
-        },
-        follow=True,
+        reverse("access-code-of-conduct-publish"), {**PUBLISH_FORM, "confirm": "1"}, follow=True
     )
 
     page = response.content.decode()
@@ -220,6 +254,10 @@ def test_the_publish_page_publishes_and_says_publishing_does_not_make_it_latest(
         {"text": "I will use specimens as approved.", "initials": False},
         {"text": "My use may be audited.", "initials": True},
     ]
+    assert (
+        AuditEvent.objects.filter(action="code_of_conduct.publish", actor=program_admin).count()
+        == 1
+    )
     assert "Version 2027.1 is published" in page
     assert "Publishing does not make a version the one researchers sign." in page
     assert 'data-version="2027.1"' in page

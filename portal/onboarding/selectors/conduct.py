@@ -153,3 +153,8 @@ def code_of_conduct_versions_overview() -> list[VersionRow]:
         )
         for v in versions
     ]
+
+
+def code_of_conduct_label_taken(label: str) -> bool:
+    """Whether a version with this label is already published (labels are used once)."""
+    return CodeOfConductVersion.objects.filter(version=label).exists()

@@ -26,6 +26,7 @@ from portal.onboarding.helpers import example_initials, same_name, signature_mea
 from portal.onboarding.selectors import (
     access_status_for,
     code_of_conduct_history_for,
+    code_of_conduct_label_taken,
     code_of_conduct_versions_overview,
     consent_states_for,
     consents_of,
@@ -202,12 +203,28 @@ def code_of_conduct_history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def code_of_conduct_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Publish a new version; lists the published ones and their standing."""
+    """Publish a new version, after a preview of exactly the text signers will read (the
+    preview posts the same fields back with `confirm`); lists the published versions."""
     user = request.user
     if not can(user, "code_of_conduct.publish"):
         raise Http404("No such page.")
     if request.method == "POST":
         form = CodeOfConductPublishForm(request.POST)
+        if form.is_valid() and code_of_conduct_label_taken(form.cleaned_data["version"]):
+            form.add_error(
+                "version",
+                f"Version {form.cleaned_data['version']} is already published, and a published "
+                "version is never changed. Choose a new label, for example the next year's.",
+            )
+        if form.is_valid() and "confirm" not in request.POST:
+            if "edit" in request.POST:  # back to the form, everything typed kept
+                return _render_publish(request, form=form)
+            # Published text can never change: show it exactly as signers will see it first.
+            return render(
+                request,
+                "onboarding/conduct/publish_preview.html",
+                {"form": form, "preview": form.cleaned_data},
+            )
         if form.is_valid():
             try:
                 published = code_of_conduct_publish(
