@@ -13,6 +13,7 @@ from tests.factories import RequirementBypassFactory
 from tests.helpers import FROZEN_TODAY as TODAY
 
 REASON = "Workbench roster export is late; CT access confirmed with the DRC by email."
+REVOKE_REASON = "The researcher now has an authenticator app."
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
@@ -182,7 +183,7 @@ def test_a_requirement_already_waived_must_be_revoked_before_it_is_waived_again(
         )
 
     assert list(RequirementBypass.objects.all()) == [first]
-    requirement_bypass_revoke(bypass=first, actor=program_admin)
+    requirement_bypass_revoke(bypass=first, actor=program_admin, reason=REVOKE_REASON)
     second = requirement_bypass_grant(
         user=researcher,
         requirement="controlled_tier",
@@ -219,7 +220,7 @@ def test_revoking_a_bypass_ends_it_now_keeps_the_row_and_audits(program_admin, r
         actor=program_admin,
     )
 
-    requirement_bypass_revoke(bypass=bypass, actor=program_admin)
+    requirement_bypass_revoke(bypass=bypass, actor=program_admin, reason=REVOKE_REASON)
 
     bypass.refresh_from_db()
     assert bypass.revoked_at is not None
@@ -229,16 +230,29 @@ def test_revoking_a_bypass_ends_it_now_keeps_the_row_and_audits(program_admin, r
     assert event.actor == program_admin
     assert event.target_id == str(bypass.pk)
     assert event.before == {"revoked_at": None}
+    assert event.after["reason"] == REVOKE_REASON
     assert AuditEvent.objects.count() == 2
     status = access_status_for(researcher)
     assert status.get(Requirement.CONTROLLED_TIER).state == State.INCOMPLETE
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "too short"])
+def test_revoking_without_a_reason_changes_nothing(program_admin, researcher, reason):
+    bypass = RequirementBypassFactory(user=researcher)
+
+    with pytest.raises(DomainError, match="Say why the bypass is revoked"):
+        requirement_bypass_revoke(bypass=bypass, actor=program_admin, reason=reason)
+
+    bypass.refresh_from_db()
+    assert bypass.revoked_at is None
+    assert not AuditEvent.objects.exists()
 
 
 def test_a_bypass_cannot_be_revoked_twice(program_admin, researcher):
     bypass = RequirementBypassFactory(user=researcher, revoked_at="2026-11-01T12:00Z")
 
     with pytest.raises(DomainError, match="already revoked"):
-        requirement_bypass_revoke(bypass=bypass, actor=program_admin)
+        requirement_bypass_revoke(bypass=bypass, actor=program_admin, reason=REVOKE_REASON)
 
     assert not AuditEvent.objects.exists()
 
@@ -247,7 +261,7 @@ def test_only_a_program_admin_may_revoke_a_bypass(auditor, researcher):
     bypass = RequirementBypassFactory(user=researcher)
 
     with pytest.raises(PermissionRefused):
-        requirement_bypass_revoke(bypass=bypass, actor=auditor)
+        requirement_bypass_revoke(bypass=bypass, actor=auditor, reason=REVOKE_REASON)
 
     bypass.refresh_from_db()
     assert bypass.revoked_at is None

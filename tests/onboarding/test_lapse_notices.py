@@ -144,7 +144,12 @@ def test_a_revoked_bypass_is_told_at_once(researcher, program_admin, told):
             actor=program_admin,
         )
         assert len(notices(researcher, "access_regained")) == 1
-        told(requirement_bypass_revoke, bypass=bypass, actor=program_admin)
+        told(
+            requirement_bypass_revoke,
+            bypass=bypass,
+            actor=program_admin,
+            reason="The replacement phone has arrived.",
+        )
 
     assert_told_lapse_once(researcher, naming="Two-factor authentication")
 

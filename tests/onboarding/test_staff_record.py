@@ -299,20 +299,70 @@ def test_only_a_program_admin_may_grant_or_revoke_from_the_record(
     assert not AuditEvent.objects.exists()
 
 
+def test_revoking_from_the_record_asks_for_a_reason_and_a_confirmation_first(
+    client, program_admin, researcher
+):
+    bypass = RequirementBypassFactory(user=researcher, reason=REASON)
+    client.force_login(program_admin)
+    url = reverse("access-person-bypass-revoke", args=[researcher.pk, bypass.pk])
+
+    record = client.get(reverse("access-person", args=[researcher.pk])).content.decode()
+    page = client.get(url).content.decode()
+
+    assert f'href="{url}"' in record
+    assert "data-revoke-consequence" in page
+    assert "Revoke the bypass of" in page
+    assert "they are told at once" in page
+    bypass.refresh_from_db()
+    assert bypass.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"confirm": "on"}, "Say why the bypass is revoked"),
+        ({"reason": "Authenticator app is set up now."}, "Tick the box to confirm"),
+        ({"reason": "short", "confirm": "on"}, "at least 10 characters"),
+    ],
+)
+def test_revoking_without_a_reason_or_a_confirmation_changes_nothing(
+    client, program_admin, researcher, data, message
+):
+    bypass = RequirementBypassFactory(user=researcher, reason=REASON)
+    client.force_login(program_admin)
+
+    response = client.post(
+        reverse("access-person-bypass-revoke", args=[researcher.pk, bypass.pk]), data
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    if "reason" in data:
+        assert data["reason"] in response.content.decode()  # what was typed is kept
+    bypass.refresh_from_db()
+    assert bypass.revoked_at is None
+    assert not AuditEvent.objects.exists()
+
+
 def test_a_program_admin_revokes_a_bypass_from_the_record(client, program_admin, researcher):
     bypass = RequirementBypassFactory(user=researcher, reason=REASON)
     client.force_login(program_admin)
 
     response = client.post(
-        reverse("access-person-bypass-revoke", args=[researcher.pk, bypass.pk]), follow=True
+        reverse("access-person-bypass-revoke", args=[researcher.pk, bypass.pk]),
+        {"reason": "Authenticator app is set up now.", "confirm": "on"},
+        follow=True,
     )
 
     bypass.refresh_from_db()
     assert bypass.revoked_at is not None
-    assert AuditEvent.objects.get().action == "requirement_bypass.revoke"
+    event = AuditEvent.objects.get()
+    assert event.action == "requirement_bypass.revoke"
+    assert event.after["reason"] == "Authenticator app is set up now."
     page = response.content.decode()
     assert "The bypass is revoked" in page
     assert "Revoked 22 Nov 2026" in page
+    assert "because: Authenticator app is set up now." in page
 
 
 def test_revoking_someone_elses_bypass_through_this_record_is_not_found(

@@ -7,10 +7,20 @@ from datetime import date
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast
 
+from portal.actions import PortalAction
 from portal.clock import program_today
-from portal.models import RequirementBypass, RosterEntry, User
+from portal.models import AuditEvent, RequirementBypass, RosterEntry, User
 from portal.onboarding.selectors.access import active_bypass_q
 from portal.permissions import can
 from portal.roles import ONBOARDING_ROLES
@@ -29,12 +39,21 @@ def onboarding_people(*, viewer: User) -> QuerySet[User]:
 
 def bypasses_of(*, person: User, today: date | None = None) -> QuerySet[RequirementBypass]:
     """Every bypass granted to `person`, newest first, each with `active` on `today` (the
-    program's today by default) and who granted it."""
+    program's today by default), who granted it and, once revoked, `revoke_reason`."""
     day = today or program_today()
+    # Why it was revoked lives in the revocation's audit event (history is never edited).
+    revoke_reason = AuditEvent.objects.filter(
+        action=PortalAction.REQUIREMENT_BYPASS_REVOKE,
+        target_type=RequirementBypass._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), CharField()),
+    ).values("after__reason")[:1]
     return (
         RequirementBypass.objects.filter(user=person)
         .select_related("granted_by")
-        .annotate(active=ExpressionWrapper(active_bypass_q(day), output_field=BooleanField()))
+        .annotate(
+            active=ExpressionWrapper(active_bypass_q(day), output_field=BooleanField()),
+            revoke_reason=Subquery(revoke_reason),
+        )
     )
 
 

@@ -98,14 +98,27 @@ def requirement_bypass_grant(
     return bypass
 
 
-@transaction.atomic
-def requirement_bypass_revoke(*, bypass: RequirementBypass, actor: User) -> RequirementBypass:
-    """End a bypass now; the requirement counts again from this moment.
+REVOKE_REASON_MIN = 10
 
-    Who: a program admin. A bypass already revoked cannot be revoked again. The row is
-    kept (with `revoked_at`) as history. Audits `requirement_bypass.revoke`.
+
+@transaction.atomic
+def requirement_bypass_revoke(
+    *, bypass: RequirementBypass, actor: User, reason: str
+) -> RequirementBypass:
+    """End a bypass now, for a stated reason; the requirement counts again from this moment.
+
+    Who: a program admin. `reason` says why, in at least REVOKE_REASON_MIN characters; it
+    is kept in the audit event, which the person's record shows. A bypass already revoked
+    cannot be revoked again. The row is kept (with `revoked_at`) as history. Audits
+    `requirement_bypass.revoke`; the person is re-checked, and told if they lapse.
     """
     ensure_can(actor, "requirement_bypass.revoke", bypass)
+    reason = reason.strip()
+    if len(reason) < REVOKE_REASON_MIN:
+        raise DomainError(
+            f"Say why the bypass is revoked, in at least {REVOKE_REASON_MIN} characters: the "
+            "person's record and the audit log show it. Nothing was changed."
+        )
     bypass = RequirementBypass.objects.select_for_update().get(pk=bypass.pk)
     if bypass.revoked_at is not None:
         raise DomainError(
@@ -119,7 +132,7 @@ def requirement_bypass_revoke(*, bypass: RequirementBypass, actor: User) -> Requ
         action=PortalAction.REQUIREMENT_BYPASS_REVOKE,
         target=bypass,
         before={"revoked_at": None},
-        after={"revoked_at": bypass.revoked_at, "user": bypass.user_id},
+        after={"revoked_at": bypass.revoked_at, "user": bypass.user_id, "reason": reason},
     )
     access_recheck_after_commit(user_ids=[bypass.user_id])
     return bypass

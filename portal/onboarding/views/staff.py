@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
@@ -25,6 +25,7 @@ from portal.onboarding.eligibility import (
     AccessStatus,
     Requirement,
 )
+from portal.onboarding.forms_bypass import BypassRevokeForm
 from portal.onboarding.forms_roster import BypassGrantForm
 from portal.onboarding.selectors import (
     access_status_for,
@@ -102,6 +103,7 @@ class BypassRow:
     bypass: RequirementBypass
     label: str
     active: bool
+    revoke_reason: str
 
 
 def _record_context(
@@ -115,6 +117,7 @@ def _record_context(
             label=_REQUIREMENT_LABELS.get(b.requirement, b.requirement),
             # `active` is the selector's annotation; its return type does not declare it yet.
             active=b.active,  # type: ignore[attr-defined]
+            revoke_reason=b.revoke_reason or "",  # type: ignore[attr-defined]
         )
         for b in bypasses_of(person=person, today=today)
     ]
@@ -171,20 +174,36 @@ def person_bypass_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_bypass_revoke(
     request: AuthenticatedHttpRequest, pk: int, bypass_pk: int
 ) -> HttpResponse:
+    """Revoke a bypass: a page that says what will follow and asks for a reason and a
+    confirmation; only a confirmed POST with a reason revokes."""
     person = get_object_or_404(onboarding_people(viewer=request.user), pk=pk)
     bypass = get_object_or_404(bypasses_of(person=person), pk=bypass_pk)
     actor = _allowed(request, "requirement_bypass.revoke", bypass)
-    try:
-        requirement_bypass_revoke(bypass=bypass, actor=actor)
-    except DomainError as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, "The bypass is revoked; the requirement counts again from now.")
-    return redirect("access-person", pk=person.pk)
+    form = BypassRevokeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            requirement_bypass_revoke(
+                bypass=bypass, actor=actor, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request, "The bypass is revoked; the requirement counts again from now."
+            )
+            return redirect("access-person", pk=person.pk)
+    context = {
+        "person": person,
+        "bypass": bypass,
+        "label": REQUIREMENT_LABELS[Requirement(bypass.requirement)],
+        "form": form,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "onboarding/staff/bypass_revoke.html", context, status=status)
 
 
 urlpatterns: list[URLPattern] = [
