@@ -184,7 +184,7 @@ def _code_of_conduct(
         expires_on = min(expires_on, policy.accepted[records.coc_version])
         superseded = True
         note = (
-            f"A newer version is there to sign: your signature on version "
+            f"A newer version is there to sign: the signature on version "
             f"{records.coc_version} expires on {expires_on + timedelta(days=1):%-d %B %Y}."
         )
     else:
@@ -193,7 +193,8 @@ def _code_of_conduct(
             State.EXPIRED,
             signed,
             None,
-            f"Version {records.coc_version} has been retired; sign the current version.",
+            f"Version {records.coc_version} has been retired; a signature on the current "
+            "version is needed.",
         )
     if not records.coc_name_matches:
         return RequirementStatus(
@@ -201,7 +202,8 @@ def _code_of_conduct(
             State.EXPIRED,
             signed,
             expires_on,
-            "Your name has changed since you signed; sign again under your current name.",
+            "The account's name has changed since the signature; a new signature under the "
+            "current name is needed.",
         )
     status = _dated(req, today=today, done=signed, expires_on=expires_on, note=note)
     if superseded and status.holds:

@@ -71,7 +71,7 @@ def test_the_note_is_printed_for_a_lapsed_signature(researcher):
     assert code == 1
     coc = next(line for line in out.splitlines() if "Code of Conduct" in line)
     assert "expired" in coc
-    assert "sign again under your current name" in coc
+    assert "a new signature under the current name is needed" in coc
 
 
 def test_a_bypassed_requirement_is_shown_and_counts(user_factory):

@@ -738,7 +738,7 @@ def test_a_name_changed_after_signing_is_flagged_for_re_signing(client, signer, 
 
     status = access_status_for(signer).get(Requirement.CODE_OF_CONDUCT)
     assert status.state == State.EXPIRED
-    assert "Your name has changed since you signed" in status.note
+    assert "name has changed since the signature" in status.note
     assert not access_status_for(signer).eligible
     client.force_login(signer)
     page = client.get(reverse("access-code-of-conduct")).content.decode()

@@ -242,7 +242,7 @@ def test_reminders_follow_the_lapse_date_of_an_accepted_old_version(researcher, 
 
     assert keys() == [key_for(researcher, lapse_day, 30)]
     [reminder] = mail.outbox
-    assert "your signature on version 2025.1 expires on 1 January 2027." in reminder.body
+    assert "the signature on version 2025.1 expires on 1 January 2027." in reminder.body
 
 
 def test_a_retired_version_starts_no_reminder_series(researcher, send):

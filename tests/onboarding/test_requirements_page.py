@@ -270,7 +270,7 @@ def test_a_signature_under_an_old_name_asks_to_sign_again(client, eligible_resea
     html = _get(client, eligible_researcher).content.decode()
 
     assert _next_steps(html) == ["code_of_conduct"]
-    assert "sign again under your current name" in html
+    assert "a new signature under the current name is needed" in html
 
 
 # --- the banner ---------------------------------------------------------------------------

@@ -27,7 +27,12 @@ from portal.onboarding.eligibility import (
     RequirementStatus,
     State,
 )
-from portal.onboarding.selectors import access_status_for, completion_dates_for, program_today
+from portal.onboarding.selectors import (
+    CompletionDates,
+    access_status_for,
+    completion_dates_for,
+    program_today,
+)
 from portal.roles import ONBOARDING_ROLES
 
 # Bootstrap badge classes; the badge always carries the state in words too.
@@ -74,9 +79,12 @@ class NextStep:
     email_url: str = ""  # the page for adding the address the roster lists
 
 
-def _last_done(user: User, status: AccessStatus) -> dict[Requirement, tuple[date | None, str]]:
-    """When each requirement was last done, with a word on what that date is (3 queries)."""
-    dates = completion_dates_for(user=user)
+def _last_done(
+    user: User, status: AccessStatus, dates: CompletionDates | None = None
+) -> dict[Requirement, tuple[date | None, str]]:
+    """When each requirement was last done, with a word on what that date is (3 queries,
+    none when the caller already has the completion dates)."""
+    dates = dates or completion_dates_for(user=user)
     done: dict[Requirement, tuple[date | None, str]] = {
         requirement: (given_on, "Given")
         for requirement, given_on in dates.consents_given_on.items()
@@ -129,9 +137,11 @@ def _page_for(r: RequirementStatus) -> str:
             return reverse("mfa_index" if r.state == State.COMPLETE else "mfa_activate_totp")
 
 
-def requirement_rows(user: User, status: AccessStatus) -> list[RequirementRow]:
+def requirement_rows(
+    user: User, status: AccessStatus, dates: CompletionDates | None = None
+) -> list[RequirementRow]:
     today = program_today()
-    done = _last_done(user, status)
+    done = _last_done(user, status, dates)
     rows = []
     for r in status.requirements:
         day, verb = done.get(r.requirement, (None, ""))

@@ -21,7 +21,6 @@ from portal.http import AuthenticatedHttpRequest
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import (
     REQUIREMENT_LABELS,
-    STATE_LABELS,
     AccessStatus,
     Requirement,
 )
@@ -31,18 +30,33 @@ from portal.onboarding.selectors import (
     access_status_for,
     access_statuses_for,
     bypasses_of,
+    completion_dates_for,
+    consents_of,
     current_roster_entries_for,
     email_addresses_of,
     onboarding_people,
     program_today,
 )
 from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
+from portal.onboarding.views.requirements import requirement_rows
 from portal.permissions import can
 from portal.roles import ONBOARDING_ROLES, Role
 
 PEOPLE_PER_PAGE = 50
 # By the stored value: a bypass row holds the requirement as a plain string.
-_REQUIREMENT_LABELS: dict[str, str] = {r.value: label for r, label in REQUIREMENT_LABELS.items()}
+
+
+# The record speaks of the person, not to them.
+THIRD_PERSON_LABELS: dict[Requirement, str] = {
+    Requirement.CONSENT_PUBLIC_DISPLAY: "Consent to public display of name and projects",
+    Requirement.CONSENT_VIOLATION_RELEASE: "Consent to public release of name if found in "
+    "violation",
+}
+
+
+_REQUIREMENT_LABELS: dict[str, str] = {
+    r.value: THIRD_PERSON_LABELS.get(r, label) for r, label in REQUIREMENT_LABELS.items()
+}
 
 
 def _allowed(request: AuthenticatedHttpRequest, action: str, obj: object | None = None) -> User:
@@ -111,6 +125,7 @@ def _record_context(
 ) -> dict[str, object]:
     today = program_today()
     status = access_status_for(person, today=today)
+    dates = completion_dates_for(user=person)
     bypasses = [
         BypassRow(
             bypass=b,
@@ -129,9 +144,13 @@ def _record_context(
         "person": person,
         "today": today,
         "status": status,
+        # The rows the person's own requirements page shows, with the same dates.
         "requirements": [
-            {"status": r, "state_label": STATE_LABELS[r.state]} for r in status.requirements
+            (row, THIRD_PERSON_LABELS.get(row.status.requirement, row.status.label))
+            for row in requirement_rows(person, status, dates)
         ],
+        "consents": consents_of(user=person).order_by("-given_at", "-id"),
+        "dates": dates,
         "bypasses": bypasses,
         "emails": emails,
         "roster_entries": roster_entries,
@@ -199,7 +218,7 @@ def person_bypass_revoke(
     context = {
         "person": person,
         "bypass": bypass,
-        "label": REQUIREMENT_LABELS[Requirement(bypass.requirement)],
+        "label": _REQUIREMENT_LABELS[bypass.requirement],
         "form": form,
     }
     status = 400 if request.method == "POST" else 200
