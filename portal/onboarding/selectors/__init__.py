@@ -38,6 +38,7 @@ from portal.onboarding.selectors.people import (
     current_roster_entries_for,
     email_addresses_of,
     onboarding_people,
+    onboarding_people_filtered,
 )
 from portal.onboarding.selectors.profile import (
     conflicts_of,
@@ -75,6 +76,7 @@ __all__ = [
     "latest_code_of_conduct",
     "latest_signature_of",
     "onboarding_people",
+    "onboarding_people_filtered",
     "own_conflicts",
     "profile_of",
     "profile_reviews_of",

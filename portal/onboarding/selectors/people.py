@@ -3,7 +3,7 @@
 Scoped to the viewer: someone who may not see researchers' access status gets nobody.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -12,7 +12,9 @@ from django.db.models import (
     CharField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
 )
@@ -73,3 +75,52 @@ def current_roster_entries_for(*, emails: list[str]) -> list[RosterEntry]:
             "-access_expires_on"
         )
     )
+
+
+# Sort keys of the people list: SQL orderings on the user and their eligibility snapshot.
+PEOPLE_ORDERINGS: dict[str, list[Any]] = {
+    "name": ["full_name", "email", "pk"],
+    "-name": ["-full_name", "-email", "-pk"],
+    "email": ["email", "pk"],
+    "-email": ["-email", "-pk"],
+    "verdict": [F("eligibility_snapshot__eligible").asc(nulls_first=True), "full_name", "pk"],
+    "-verdict": [F("eligibility_snapshot__eligible").desc(nulls_last=True), "full_name", "pk"],
+    "expiry": [F("eligibility_snapshot__earliest_expiry").asc(nulls_last=True), "full_name", "pk"],
+    "-expiry": [
+        F("eligibility_snapshot__earliest_expiry").desc(nulls_last=True),
+        "full_name",
+        "pk",
+    ],
+}
+
+
+def onboarding_people_filtered(
+    *,
+    viewer: User,
+    query: str = "",
+    verdict: str = "",
+    expiring: bool = False,
+    sort: str = "name",
+    today: date | None = None,
+) -> QuerySet[User]:
+    """The people list as asked: searched, filtered by the latest recorded verdict (the
+    EligibilitySnapshot the daily job and every verdict-moving service keep current) and by
+    a first lapse within 30 days, and sorted; scoped to the viewer like `onboarding_people`.
+    """
+    people = onboarding_people(viewer=viewer)
+    if query:
+        people = people.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+    if verdict == "eligible":
+        people = people.filter(eligibility_snapshot__eligible=True)
+    elif verdict == "not_eligible":
+        people = people.filter(eligibility_snapshot__eligible=False)
+    elif verdict == "unchecked":
+        people = people.filter(eligibility_snapshot__isnull=True)
+    if expiring:
+        day = today or program_today()
+        # The lapse day (the day after the last day) falls within the next 30 days.
+        people = people.filter(
+            eligibility_snapshot__earliest_expiry__gte=day,
+            eligibility_snapshot__earliest_expiry__lte=day + timedelta(days=29),
+        )
+    return people.order_by(*PEOPLE_ORDERINGS.get(sort, PEOPLE_ORDERINGS["name"]))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -25,6 +24,7 @@ from portal.onboarding.eligibility import (
     Requirement,
 )
 from portal.onboarding.forms_bypass import BypassRevokeForm
+from portal.onboarding.forms_people import PeopleFilterForm
 from portal.onboarding.forms_roster import BypassGrantForm
 from portal.onboarding.selectors import (
     access_status_for,
@@ -35,6 +35,7 @@ from portal.onboarding.selectors import (
     current_roster_entries_for,
     email_addresses_of,
     onboarding_people,
+    onboarding_people_filtered,
     program_today,
 )
 from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
@@ -83,10 +84,17 @@ class PersonRow:
 @require_GET
 def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = _allowed(request, "access.people.view")
-    query = request.GET.get("q", "").strip()
-    people = onboarding_people(viewer=viewer).prefetch_related("groups")
-    if query:
-        people = people.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+    # Unbound without a query string, so a first visit shows no errors.
+    form = PeopleFilterForm(request.GET) if request.GET else PeopleFilterForm()
+    asked = PeopleFilterForm(request.GET).cleaned_or_defaults()
+    query = str(asked["q"]).strip()
+    people = onboarding_people_filtered(
+        viewer=viewer,
+        query=query,
+        verdict=str(asked["verdict"]),
+        expiring=bool(asked["expiring"]),
+        sort=str(asked["sort"]),
+    ).prefetch_related("groups")
     paginator = Paginator(people, PEOPLE_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     persons = list(page.object_list)
@@ -105,6 +113,8 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "onboarding/staff/people.html",
         {
             "query": query,
+            "form": form,
+            "filtered": any(request.GET.get(k) for k in ("q", "verdict", "expiring")),
             "page": page,
             "rows": rows,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),

@@ -1,0 +1,43 @@
+"""The people list's search, filters and sort (staff pages)."""
+
+from django import forms
+
+VERDICTS = [
+    ("", "Any verdict"),
+    ("eligible", "Eligible"),
+    ("not_eligible", "Not eligible"),
+    ("unchecked", "Not checked yet"),
+]
+SORTS = [
+    ("name", "Name, A to Z"),
+    ("-name", "Name, Z to A"),
+    ("email", "Email, A to Z"),
+    ("-email", "Email, Z to A"),
+    ("verdict", "Not eligible first"),
+    ("-verdict", "Eligible first"),
+    ("expiry", "Next expiry, soonest first"),
+    ("-expiry", "Next expiry, latest first"),
+]
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Name or email address",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search with 200 characters or fewer."},
+    )
+    verdict = forms.ChoiceField(label="Verdict", choices=VERDICTS, required=False)
+    expiring = forms.BooleanField(label="Expiring within 30 days", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORTS, required=False)
+
+    def cleaned_or_defaults(self) -> dict[str, object]:
+        """The valid values, with a bad one (a hand-edited URL) falling back to its default."""
+        defaults: dict[str, object] = {"q": "", "verdict": "", "expiring": False, "sort": "name"}
+        if self.is_valid():
+            data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+            return {**defaults, **data}
+        return {
+            k: self.cleaned_data.get(k, v) if k not in self.errors else v
+            for k, v in defaults.items()
+        }

@@ -1,0 +1,140 @@
+"""The staff people list: filtered by verdict and by "expiring within 30 days", sorted, with
+the filters kept across pages and a fixed number of queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.models import RosterEntry
+from portal.onboarding.services.access import access_recheck_all
+from portal.roles import Role
+from tests.factories import UserFactory, make_eligible
+from tests.helpers import FROZEN_TODAY as TODAY
+
+
+def _names(response) -> list[str]:
+    return [row.person.full_name for row in response.context["rows"]]
+
+
+def _lapsing_in(name: str, days: int):
+    """An eligible researcher whose first requirement lapses `days` days from TODAY."""
+    person = UserFactory(full_name=name, roles=[Role.RESEARCHER], two_factor=True)
+    make_eligible(person, today=TODAY + timedelta(days=days) - timedelta(days=365))
+    RosterEntry.objects.filter(email=person.email.lower()).update(
+        access_expires_on=TODAY + timedelta(days=400)
+    )
+    return person
+
+
+@pytest.fixture
+def people(db, frozen_today):
+    """Ada (lapses in 30 days), Ben (in 31), Cleo (not eligible), Dan (never checked)."""
+    _lapsing_in("Ada Lovelace", 30)
+    _lapsing_in("Ben Okri", 31)
+    UserFactory(full_name="Cleo Ndiaye", roles=[Role.RESEARCHER])
+    access_recheck_all(today=TODAY)
+    UserFactory(full_name="Dan Brown", roles=[Role.RESEARCHER])
+
+
+@pytest.mark.parametrize(
+    ("verdict", "expected"),
+    [
+        ("eligible", ["Ada Lovelace", "Ben Okri"]),
+        ("not_eligible", ["Cleo Ndiaye"]),
+        ("unchecked", ["Dan Brown"]),
+        ("", ["Ada Lovelace", "Ben Okri", "Cleo Ndiaye", "Dan Brown"]),
+    ],
+)
+def test_the_list_filters_by_verdict(client, auditor, people, verdict, expected):
+    client.force_login(auditor)
+
+    response = client.get(reverse("access-people"), {"verdict": verdict})
+
+    assert _names(response) == expected
+
+
+def test_expiring_within_30_days_counts_to_the_lapse_day_the_banner_names(client, auditor, people):
+    client.force_login(auditor)
+
+    response = client.get(reverse("access-people"), {"expiring": "on"})
+
+    # Ada's requirement lapses in 30 days (the banner says "in 30 days"); Ben's in 31.
+    assert _names(response) == ["Ada Lovelace"]
+    assert f"Next expiry: {TODAY + timedelta(days=30):%-d %b %Y}" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Ada Lovelace", "Ben Okri", "Cleo Ndiaye", "Dan Brown"]),
+        ("-name", ["Dan Brown", "Cleo Ndiaye", "Ben Okri", "Ada Lovelace"]),
+        ("verdict", ["Dan Brown", "Cleo Ndiaye", "Ada Lovelace", "Ben Okri"]),
+        ("-verdict", ["Ada Lovelace", "Ben Okri", "Cleo Ndiaye", "Dan Brown"]),
+        ("expiry", ["Ada Lovelace", "Ben Okri", "Cleo Ndiaye", "Dan Brown"]),
+        ("-expiry", ["Ben Okri", "Ada Lovelace", "Cleo Ndiaye", "Dan Brown"]),
+    ],
+)
+def test_the_list_sorts(client, auditor, people, sort, expected):
+    client.force_login(auditor)
+
+    response = client.get(reverse("access-people"), {"sort": sort})
+
+    assert _names(response) == expected
+
+
+def test_the_list_sorts_by_email(client, auditor, db):
+    UserFactory(full_name="Zed", email="a@example.org", roles=[Role.RESEARCHER])
+    UserFactory(full_name="Amy", email="b@example.org", roles=[Role.RESEARCHER])
+    client.force_login(auditor)
+
+    ascending = client.get(reverse("access-people"), {"sort": "email"})
+    descending = client.get(reverse("access-people"), {"sort": "-email"})
+
+    assert _names(ascending) == ["Zed", "Amy"]
+    assert _names(descending) == ["Amy", "Zed"]
+
+
+def test_a_bad_filter_value_falls_back_to_its_default(client, auditor, people):
+    client.force_login(auditor)
+
+    response = client.get(reverse("access-people"), {"verdict": "maybe", "sort": "shoe size"})
+
+    assert response.status_code == 200
+    assert _names(response) == ["Ada Lovelace", "Ben Okri", "Cleo Ndiaye", "Dan Brown"]
+
+
+def test_the_filters_are_kept_in_the_page_links(client, auditor, db):
+    for i in range(51):
+        UserFactory(full_name=f"Person {i:02}", roles=[Role.RESEARCHER])
+    client.force_login(auditor)
+
+    response = client.get(reverse("access-people"), {"q": "person", "verdict": "", "sort": "-name"})
+
+    html = response.content.decode()
+    assert 'href="?q=person&amp;verdict=&amp;sort=-name&amp;page=2"' in html
+    second = client.get(reverse("access-people"), {"q": "person", "sort": "-name", "page": 2})
+    assert _names(second) == ["Person 00"]
+
+
+FILTERED = {"verdict": "eligible", "expiring": "on", "sort": "expiry"}
+
+
+@pytest.mark.parametrize("filters", [{}, FILTERED], ids=["plain", "filtered"])
+def test_the_list_issues_as_many_queries_for_2_people_as_for_30(
+    client, auditor, frozen_today, filters
+):
+    client.force_login(auditor)
+    counts = []
+    for batch in (2, 28):
+        for _ in range(batch):
+            _lapsing_in(f"Person {UserFactory._meta.model.objects.count()}", 10)
+        access_recheck_all(today=TODAY)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("access-people"), filters)
+        counts.append(len(captured))
+        assert len(response.context["rows"]) in (2, 30)
+
+    assert counts[0] == counts[1]
