@@ -337,6 +337,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in the request (the laptop default): one "Task … succeeded" line per email,
+    # and kombu's note that no broker host is set, would bury the commands' own output.
+    LOGGING["loggers"] |= {  # type: ignore[operator]
+        "celery.app.trace": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+    }
 
 # --- Access requirements (policy 2.1) -------------------------------------------------------
 

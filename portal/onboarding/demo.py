@@ -20,6 +20,7 @@ from portal.models import (
 from portal.onboarding.eligibility import Requirement
 from portal.onboarding.roster_files import CsvRosterSource
 from portal.onboarding.selectors import program_today
+from portal.onboarding.services.access import access_recheck_all
 from portal.onboarding.services.bypass import requirement_bypass_grant
 from portal.onboarding.services.conduct import (
     code_of_conduct_publish,
@@ -136,3 +137,9 @@ def seed_demo_access(users: dict[str, User]) -> None:
             expires_on=today + timedelta(days=60),
             actor=admin,
         )
+    # Record everyone's verdict, as the nightly job would: first as it stood a week ago,
+    # when Edda Expired's Controlled Tier authorization still held, then today, so that
+    # she has the one lapse notice (email and in-app) the portal sends, and the people
+    # list's verdict filters have something to filter.
+    access_recheck_all(today=today - timedelta(days=6))
+    access_recheck_all(today=today)
