@@ -47,6 +47,9 @@ class PortalAction(AuditAction):
     REQUIREMENT_BYPASS_GRANT = "requirement_bypass.grant", "Requirement bypass granted"
     REQUIREMENT_BYPASS_REVOKE = "requirement_bypass.revoke", "Requirement bypass revoked"
     ROSTER_IMPORT = "roster.import", "Controlled Tier roster imported"
+    ROSTER_STAGE = "roster.stage", "Controlled Tier roster uploaded for review"
+    ROSTER_DISCARD = "roster.discard", "Controlled Tier roster set aside after review"
+    ROSTER_RESTORE = "roster.restore", "Earlier Controlled Tier roster restored"
     ELIGIBILITY_CHANGED = "access.eligibility_changed", "Eligibility changed"
 
 

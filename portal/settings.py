@@ -352,6 +352,10 @@ if CELERY_TASK_ALWAYS_EAGER:
 # Where the Researcher Workbench drops its nightly Controlled Tier roster export (CSV). The
 # beat job imports it at 03:00 when its content changed; empty means imports are by hand.
 CONTROLLED_TIER_ROSTER_FILE = env.str("CONTROLLED_TIER_ROSTER_FILE", default="")
+# A roster that would drop more than this share of the current roster's entries needs a
+# second confirmation with a reason (page and command); the nightly refresh leaves it for a
+# program admin to review instead of putting it in force.
+ROSTER_DROP_CONFIRM_SHARE = env.float("ROSTER_DROP_CONFIRM_SHARE", default=0.10)
 # Where a researcher applies for Controlled Tier access (the Researcher Workbench's page),
 # linked from the requirements page.
 CONTROLLED_TIER_ACCESS_URL = env.str(

@@ -20,6 +20,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from portal.models import (
     CodeOfConductSignature,
@@ -101,6 +102,8 @@ class RosterImportFactory(factory.django.DjangoModelFactory):
     sha256 = factory.Sequence(lambda n: hashlib.sha256(str(n).encode()).hexdigest())
     row_count = 0
     is_current = False
+    # Imported and put in force when it was made (one awaiting review: confirmed_at=None).
+    confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class RosterEntryFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from portal.models import (
     Consent,
     ProfileReview,
     RequirementBypass,
+    RosterImport,
     User,
 )
 from portal.onboarding.eligibility import Requirement
@@ -29,7 +30,7 @@ from portal.onboarding.services.conduct import (
 )
 from portal.onboarding.services.consents import consent_give
 from portal.onboarding.services.profile import profile_review_confirm, profile_update
-from portal.onboarding.services.roster import roster_import
+from portal.onboarding.services.roster import roster_import, roster_stage
 from portal.onboarding.wordings import default_code_of_conduct_text
 
 ELIGIBLE = ("researcher@demo.example.org", "teammember@demo.example.org")
@@ -121,6 +122,15 @@ def seed_demo_access(users: dict[str, User]) -> None:
     version = CodeOfConductVersion.objects.get(is_current=True)
     admin = users[ADMIN]
     _publish_upcoming_version(version, admin=admin)
+    if not RosterImport.objects.exists():
+        # An earlier export, so the roster history has an import to list and restore.
+        earlier = _roster_csv(today - timedelta(days=30)).replace(
+            f"{EXPIRING},expiring".encode(), f"{EXPIRING},eli".encode()
+        )
+        roster_import(
+            source=CsvRosterSource(io.BytesIO(earlier), name="demo-roster-last-month.csv"),
+            actor=admin,
+        )
     roster_import(
         source=CsvRosterSource(io.BytesIO(_roster_csv(today)), name="demo-roster.csv"), actor=admin
     )
@@ -143,3 +153,19 @@ def seed_demo_access(users: dict[str, User]) -> None:
     # list's verdict filters have something to filter.
     access_recheck_all(today=today - timedelta(days=6))
     access_recheck_all(today=today)
+    # Tomorrow's export, uploaded and awaiting review: it drops Eli Expiring and moves the
+    # team member's expiry, so the preview page has something to show. Not in force.
+    upcoming = _roster_csv(today).decode().splitlines()
+    upcoming = [line for line in upcoming if not line.startswith(EXPIRING)]
+    upcoming = [
+        line.replace(str(today + timedelta(days=300)), str(today + timedelta(days=330)))
+        if line.startswith("teammember@")
+        else line
+        for line in upcoming
+    ]
+    roster_stage(
+        source=CsvRosterSource(
+            io.BytesIO(("\n".join(upcoming) + "\n").encode()), name="demo-roster-tomorrow.csv"
+        ),
+        actor=admin,
+    )

@@ -8,6 +8,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
+from portal.onboarding.services.roster import DROP_REASON_MIN
 
 # A roster line is well under 200 bytes; this leaves room for several hundred thousand users.
 ROSTER_MAX_BYTES = 50 * 1024 * 1024
@@ -30,6 +31,43 @@ class RosterUploadForm(forms.Form):
                 "check that it is the roster export and not another file."
             )
         return upload
+
+
+class RosterConfirmForm(forms.Form):
+    """Putting a reviewed roster in force; a large drop needs the box and a reason."""
+
+    drop_confirmed = forms.BooleanField(
+        required=False,
+        label="I have checked this drop with the Researcher Workbench and these researchers "
+        "should lose Controlled Tier authorization",
+    )
+    drop_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Why the roster drops these entries",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the import and in the audit log.",
+        error_messages={"max_length": "Keep the reason to 2,000 characters or fewer."},
+    )
+
+    def __init__(self, *args: object, needs_drop_confirmation: bool = False, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.needs_drop_confirmation = needs_drop_confirmation
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if self.needs_drop_confirmation:
+            if not data.get("drop_confirmed"):
+                self.add_error(
+                    "drop_confirmed",
+                    "Tick the box to confirm the drop, or set this roster aside.",
+                )
+            if len(str(data.get("drop_reason", "")).strip()) < DROP_REASON_MIN:
+                self.add_error(
+                    "drop_reason",
+                    f"Say why these entries are dropped, in at least {DROP_REASON_MIN} characters.",
+                )
+        return data
 
 
 class BypassGrantForm(forms.Form):

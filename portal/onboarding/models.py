@@ -117,7 +117,30 @@ class RosterImport(models.Model):
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the imported content.")
     row_count = models.PositiveIntegerField(help_text="How many users the roster listed.")
     is_current = models.BooleanField(
-        default=False, help_text="True for the latest successful import, which eligibility uses."
+        default=False, help_text="True for the import in force, which eligibility uses."
+    )
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was put in force after its preview; empty while it awaits review.",
+    )
+    discarded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its preview was set aside without putting it in force.",
+    )
+    drop_reason = models.TextField(
+        blank=True,
+        help_text="Why a roster that drops many entries was put in force (the second "
+        "confirmation a large drop needs).",
+    )
+    restored_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The earlier import whose entries this import restores, if it is a restore.",
     )
 
     class Meta:
@@ -132,6 +155,11 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"Roster {self.source} ({self.row_count} rows)"
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Uploaded and previewed, neither put in force nor set aside."""
+        return self.confirmed_at is None and self.discarded_at is None
 
 
 class RosterEntry(models.Model):

@@ -64,7 +64,7 @@ def roster_refresh_nightly() -> dict[str, Any]:
     from django.conf import settings
 
     from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
-    from portal.onboarding.services.roster import roster_refresh
+    from portal.onboarding.services.roster import RosterDropNeedsConfirmation, roster_refresh
 
     path = settings.CONTROLLED_TIER_ROSTER_FILE
     if not path:
@@ -73,6 +73,8 @@ def roster_refresh_nightly() -> dict[str, Any]:
         roster = roster_refresh(source=CsvRosterSource(path))
     except RosterInvalid as invalid:
         return {"status": "refused", "problems": len(invalid.problems)}
+    except RosterDropNeedsConfirmation as refused:
+        return {"status": "drop left for review", "losses": len(refused.diff.losses)}
     except FileNotFoundError:
         return {"status": "missing", "path": str(path)}
     if roster is None:

@@ -68,7 +68,12 @@ def test_removal_from_the_roster_is_told_once(known_eligible, program_admin, tol
     csv = b"email,workbench_username,access_expires_on\nsomeone@example.org,someone,2027-06-01\n"
 
     with frozen(at_noon(TODAY)):
-        told(roster_import, source=CsvRosterSource(io.BytesIO(csv), name="r.csv"), actor=None)
+        told(
+            roster_import,
+            source=CsvRosterSource(io.BytesIO(csv), name="r.csv"),
+            actor=None,
+            drop_reason="The Workbench removed these researchers.",
+        )
         told(access_recheck_all, today=TODAY)
 
     notice = assert_told_lapse_once(known_eligible, naming="Controlled Tier authorization")

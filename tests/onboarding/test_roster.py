@@ -77,8 +77,11 @@ def test_a_good_roster_is_imported_and_becomes_current(program_admin):
     assert entries["ada.lovelace@example.org"].workbench_username == "ada"
     assert entries["ada.lovelace@example.org"].access_expires_on == date(2027, 6, 30)
     assert entries["grace@example.org"].workbench_username == ""
-    event = AuditEvent.objects.get()
-    assert event.action == "roster.import"
+    assert [e.action for e in AuditEvent.objects.order_by("id")] == [
+        "roster.stage",
+        "roster.import",
+    ]
+    event = AuditEvent.objects.get(action="roster.import")
     assert event.actor == program_admin
     assert event.target_id == str(imported.pk)
     assert event.after["row_count"] == 3
@@ -93,6 +96,7 @@ def test_reimporting_makes_the_new_roster_current_and_keeps_the_old_one_as_histo
     second = roster_import(
         source=_csv("email,workbench_username,access_expires_on\nnew@example.org,,2027-01-01\n"),
         actor=None,
+        drop_reason="The Workbench reissued its whole roster.",
     )
 
     first.refresh_from_db()
@@ -105,6 +109,7 @@ def test_reimporting_makes_the_new_roster_current_and_keeps_the_old_one_as_histo
     last = AuditEvent.objects.filter(action="roster.import").order_by("-id").first()
     assert last.before == {"current_import": first.pk, "row_count": 3}
     assert last.after["current_import"] == second.pk
+    assert last.after["drop_reason"] == "The Workbench reissued its whole roster."
 
 
 def test_a_roster_with_several_bad_lines_imports_nothing_and_names_every_bad_line(db):
@@ -267,6 +272,7 @@ def _roster_with(email: str) -> None:
     roster_import(
         source=_csv(f"email,workbench_username,access_expires_on\n{email},,2027-06-30\n"),
         actor=None,
+        drop_reason="Each test roster replaces the one before.",
     )
 
 
@@ -320,19 +326,37 @@ def _upload(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
 
 
-def test_a_program_admin_imports_a_roster_through_the_page(client, program_admin):
+def test_a_program_admin_uploads_a_roster_reviews_it_and_puts_it_in_force(
+    client, program_admin, user_factory
+):
+    user_factory(full_name="Ada Lovelace", email="ada.lovelace@example.org")
     client.force_login(program_admin)
     url = reverse("access-roster")
 
-    response = client.post(url, {"roster": _upload(GOOD)}, follow=True)
+    preview = client.post(url, {"roster": _upload(GOOD)}, follow=True)
 
-    assert response.redirect_chain == [(url, 302)]
-    imported = RosterImport.objects.get(is_current=True)
-    assert imported.imported_by == program_admin
-    page = response.content.decode()
-    assert "Imported 3 roster entries from roster_good.csv" in page
+    staged = RosterImport.objects.get()
+    assert preview.redirect_chain == [(reverse("access-roster-import", args=[staged.pk]), 302)]
+    assert not staged.is_current
+    assert staged.awaiting_review
+    page = preview.content.decode()
+    assert "nothing has changed yet" in page
+    assert 'data-roster="gains">3<' in page
+    assert 'data-roster="losses">0<' in page
+    assert "Ada Lovelace (ada.lovelace@example.org)" in page
+    assert "grace@example.org (no portal account yet)" in page
+    assert not AuditEvent.objects.filter(action="roster.import").exists()
+
+    done = client.post(reverse("access-roster-confirm", args=[staged.pk]), follow=True)
+
+    assert done.redirect_chain == [(url, 302)]
+    staged.refresh_from_db()
+    assert staged.is_current
+    assert staged.imported_by == program_admin
+    page = done.content.decode()
+    assert "roster_good.csv is in force" in page
     assert 'data-roster="row-count">3<' in page
-    assert str(program_admin) in page
+    assert AuditEvent.objects.filter(action="roster.import").count() == 1
 
 
 def test_the_page_lists_every_bad_line_and_imports_nothing(client, program_admin):
@@ -392,7 +416,7 @@ def test_the_command_imports_a_good_file_and_prints_the_count(db):
     assert "Imported 3 roster entries from roster_good.csv" in out.getvalue()
     imported = RosterImport.objects.get(is_current=True)
     assert imported.imported_by is None
-    assert AuditEvent.objects.get().actor_label == "system"
+    assert AuditEvent.objects.get(action="roster.import").actor_label == "system"
 
 
 def test_the_command_prints_every_bad_line_and_fails(db):

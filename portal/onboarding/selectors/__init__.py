@@ -47,11 +47,20 @@ from portal.onboarding.selectors.profile import (
     profile_reviews_of,
     profile_snapshot,
 )
-from portal.onboarding.selectors.roster import current_roster_import, roster_imports
+from portal.onboarding.selectors.roster import (
+    RosterChange,
+    RosterDiff,
+    current_roster_import,
+    roster_diff,
+    roster_entries_of,
+    roster_imports,
+)
 
 __all__ = [
     "CompletionDates",
     "ConsentState",
+    "RosterChange",
+    "RosterDiff",
     "SignatureRow",
     "StatementRow",
     "VersionRow",
@@ -83,6 +92,8 @@ __all__ = [
     "profile_snapshot",
     "program_date",
     "program_today",
+    "roster_diff",
+    "roster_entries_of",
     "roster_imports",
     "signature_holds_through",
     "signatures_of",

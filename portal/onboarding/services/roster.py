@@ -2,53 +2,80 @@
 
 Reading and checking a roster, and where it comes from, is `portal.onboarding.roster_files`;
 this module writes it: a roster with any bad line imports nothing.
+
+An import is two acts, so that one click cannot take everyone's access away:
+`roster_stage` stores an uploaded roster for review (it changes nobody's access), the page
+shows what putting it in force would change (`selectors.roster_diff`: who gains, who loses,
+whose expiry moves), and `roster_confirm` puts it in force. A roster that would drop more
+than settings.ROSTER_DROP_CONFIRM_SHARE of the current entries needs a second confirmation
+with a reason. `roster_import` does both acts at once for the command line (which takes
+that reason as `--confirm-drop`) and the nightly refresh (which never gives one: a large
+drop is left for a program admin to review, and the admins are told). An earlier import is
+restored by staging a copy of its entries (`roster_restore_stage`) and confirming it.
 """
 
-from allauth.account.models import EmailAddress
+from dataclasses import dataclass
+
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.actions import PortalAction
 from portal.audit import audit_record
+from portal.errors import DomainError
 from portal.models import RosterEntry, RosterImport, User
 from portal.notifications import notify
 from portal.onboarding.roster_files import (
     RosterInvalid,
+    RosterRow,
     RosterSource,
     parse_roster_csv,
     parse_roster_rows,
     roster_digest,
 )
+from portal.onboarding.selectors.roster import RosterDiff, roster_diff
 from portal.onboarding.services.access import access_recheck_after_commit
 from portal.permissions import ensure_can
 from portal.roles import Role
 
+DROP_REASON_MIN = 10
 
-@transaction.atomic
-def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
-    """Import a Controlled Tier roster and make it the one eligibility uses.
 
-    Who: a program admin, or nobody (actor=None) for the command line or a scheduled job.
-    Reads and validates the whole roster first; any bad line raises RosterInvalid with
-    every problem and nothing is written. Otherwise records a RosterImport with the
-    content's SHA-256 and row count and its entries (emails lower-cased), makes it current
-    and keeps the previous import as history, and audits `roster.import`. Eligibility
-    changes that follow are re-checked, and told, once the import commits.
-    """
-    ensure_can(actor, "roster.import")
-    content = source.read()
-    rows = parse_roster_csv(content) if isinstance(content, bytes) else parse_roster_rows(content)
-    previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
-    if previous is not None:
-        previous.is_current = False
-        previous.save(update_fields=["is_current"])
+class RosterDropNeedsConfirmation(DomainError):
+    """Putting the roster in force would drop a large share of the current roster."""
+
+    def __init__(self, diff: RosterDiff) -> None:
+        self.diff = diff
+        super().__init__(
+            f"This roster drops {len(diff.losses)} of the {diff.current_count} entries on the "
+            f"current roster ({diff.drop_share:.0%}); those researchers would lose access. "
+            "If that is right, confirm the drop and say why (at least "
+            f"{DROP_REASON_MIN} characters); otherwise check the file with the Researcher "
+            "Workbench before importing it."
+        )
+
+
+@dataclass(frozen=True)
+class _Staged:
+    content_name: str
+    sha256: str
+    rows: list[RosterRow]
+
+
+def _create_import(
+    *, staged: _Staged, actor: User | None, restored_from: RosterImport | None = None
+) -> RosterImport:
+    # One roster awaits review at a time: a newer upload sets the older one aside.
+    RosterImport.objects.filter(confirmed_at__isnull=True, discarded_at__isnull=True).update(
+        discarded_at=timezone.now()
+    )
     roster = RosterImport.objects.create(
         imported_by=actor,
-        source=source.name[:200],
-        sha256=roster_digest(content),
-        row_count=len(rows),
-        is_current=True,
+        source=staged.content_name[:200],
+        sha256=staged.sha256,
+        row_count=len(staged.rows),
+        is_current=False,
+        restored_from=restored_from,
     )
     RosterEntry.objects.bulk_create(
         (
@@ -58,14 +85,102 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
                 workbench_username=row.workbench_username,
                 access_expires_on=row.access_expires_on,
             )
-            for row in rows
+            for row in staged.rows
         ),
         batch_size=1000,
     )
-    access_recheck_after_commit(user_ids=_users_whose_entry_changed(previous, roster))
+    return roster
+
+
+@transaction.atomic
+def roster_stage(*, source: RosterSource, actor: User | None) -> RosterImport:
+    """Store a Controlled Tier roster for review, changing nobody's access.
+
+    Who: a program admin, or nobody (actor=None) for the command line or the nightly job.
+    Reads and validates the whole roster first; any bad line raises RosterInvalid with
+    every problem and nothing is written. Audits `roster.stage`.
+    """
+    ensure_can(actor, "roster.import")
+    content = source.read()
+    rows = parse_roster_csv(content) if isinstance(content, bytes) else parse_roster_rows(content)
+    roster = _create_import(staged=_Staged(source.name, roster_digest(content), rows), actor=actor)
     audit_record(
         actor=actor,
-        action=PortalAction.ROSTER_IMPORT,
+        action=PortalAction.ROSTER_STAGE,
+        target=roster,
+        before={},
+        after={"row_count": roster.row_count, "sha256": roster.sha256, "source": roster.source},
+    )
+    return roster
+
+
+@transaction.atomic
+def roster_restore_stage(*, roster: RosterImport, actor: User) -> RosterImport:
+    """Stage a copy of an earlier import's entries for review, to put them in force again.
+
+    Who: a program admin. The copy goes through the same preview and confirmation (and
+    drop guard) as an upload; confirming it is audited as `roster.restore`.
+    """
+    ensure_can(actor, "roster.import")
+    if roster.awaiting_review:
+        raise DomainError("This roster has not been put in force yet; review it instead.")
+    rows = [
+        RosterRow(line, e.email, e.workbench_username, e.access_expires_on)
+        for line, e in enumerate(roster.entries.order_by("email"), start=1)
+    ]
+    copy = _create_import(
+        staged=_Staged(f"restore of import {roster.pk} ({roster.source})", roster.sha256, rows),
+        actor=actor,
+        restored_from=roster,
+    )
+    audit_record(
+        actor=actor,
+        action=PortalAction.ROSTER_STAGE,
+        target=copy,
+        before={},
+        after={"row_count": copy.row_count, "restores": roster.pk},
+    )
+    return copy
+
+
+@transaction.atomic
+def roster_confirm(
+    *, roster: RosterImport, actor: User | None, drop_reason: str = ""
+) -> RosterImport:
+    """Put a staged roster in force; the one in force before is kept as history.
+
+    Who: a program admin (or the command line or nightly job, actor None). Refused unless
+    the roster awaits review. When it drops more than settings.ROSTER_DROP_CONFIRM_SHARE of
+    the current entries, `drop_reason` must say why (RosterDropNeedsConfirmation otherwise;
+    nothing changes). Audits `roster.import` (or `roster.restore` for a restored copy) with
+    the counts of gains, losses and moved expiries; after commit everyone affected is
+    re-checked and told if their access changed.
+    """
+    ensure_can(actor, "roster.import")
+    roster = RosterImport.objects.select_for_update().get(pk=roster.pk)
+    if not roster.awaiting_review:
+        raise DomainError(
+            "This roster is no longer awaiting review (it was put in force or set aside); "
+            "upload it again to import it."
+        )
+    previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
+    diff = roster_diff(roster)
+    drop_reason = drop_reason.strip()
+    if diff.needs_drop_confirmation and len(drop_reason) < DROP_REASON_MIN:
+        raise RosterDropNeedsConfirmation(diff)
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    roster.is_current = True
+    roster.confirmed_at = timezone.now()
+    roster.drop_reason = drop_reason if diff.needs_drop_confirmation else ""
+    roster.save(update_fields=["is_current", "confirmed_at", "drop_reason"])
+    access_recheck_after_commit(user_ids=diff.affected_user_ids)
+    audit_record(
+        actor=actor,
+        action=PortalAction.ROSTER_RESTORE
+        if roster.restored_from_id
+        else PortalAction.ROSTER_IMPORT,
         target=roster,
         before={
             "current_import": previous.pk if previous else None,
@@ -76,38 +191,56 @@ def roster_import(*, source: RosterSource, actor: User | None) -> RosterImport:
             "row_count": roster.row_count,
             "sha256": roster.sha256,
             "source": roster.source,
+            "gains": len(diff.gains),
+            "losses": len(diff.losses),
+            "moved_expiries": len(diff.moves),
+            "drop_reason": roster.drop_reason,
+            "restores": roster.restored_from_id,
         },
     )
     return roster
 
 
-def _entries(roster: RosterImport | None) -> dict[str, object]:
-    if roster is None:
-        return {}
-    return dict(roster.entries.values_list("email", "access_expires_on"))
-
-
-def _users_whose_entry_changed(previous: RosterImport | None, new: RosterImport) -> list[int]:
-    """Users with a verified address that gained, lost or changed its roster entry."""
-    before, after = _entries(previous), _entries(new)
-    changed = {e for e in before.keys() | after.keys() if before.get(e) != after.get(e)}
-    if not changed:
-        return []
-    return list(
-        EmailAddress.objects.annotate(lower_email=Lower("email"))
-        .filter(verified=True, lower_email__in=changed)
-        .values_list("user_id", flat=True)
-        .distinct()
+@transaction.atomic
+def roster_discard(*, roster: RosterImport, actor: User) -> RosterImport:
+    """Set a staged roster aside without putting it in force. Who: a program admin."""
+    ensure_can(actor, "roster.import")
+    roster = RosterImport.objects.select_for_update().get(pk=roster.pk)
+    if not roster.awaiting_review:
+        raise DomainError("This roster is not awaiting review; nothing was changed.")
+    roster.discarded_at = timezone.now()
+    roster.save(update_fields=["discarded_at"])
+    audit_record(
+        actor=actor,
+        action=PortalAction.ROSTER_DISCARD,
+        target=roster,
+        before={"awaiting_review": True},
+        after={"discarded_at": roster.discarded_at},
     )
+    return roster
+
+
+def roster_import(
+    *, source: RosterSource, actor: User | None, drop_reason: str = ""
+) -> RosterImport:
+    """Stage and put in force in one step: the command line and the nightly job.
+
+    A large drop without `drop_reason` raises RosterDropNeedsConfirmation and leaves the
+    roster staged for a program admin to review on the roster page; the current roster
+    stays in force.
+    """
+    roster = roster_stage(source=source, actor=actor)
+    return roster_confirm(roster=roster, actor=actor, drop_reason=drop_reason)
 
 
 def roster_refresh(*, source: RosterSource) -> RosterImport | None:
     """The nightly refresh: import `source` unless it is the roster already current.
 
     Who: the scheduler (no actor). Returns the new import, or None when the content is the
-    same as the current import's (nothing is written). A bad roster imports nothing: the
-    program admins are told what is wrong, the current roster stays in force, and
-    RosterInvalid is raised for the caller to log.
+    same as the current import's (nothing is written). A bad roster imports nothing, and a
+    roster that would drop more than the settable share is not put in force (it stays
+    staged for review): either way the program admins are told, the current roster stays
+    in force, and the refusal is raised for the caller to log.
     """
     current = RosterImport.objects.filter(is_current=True).values_list("sha256", flat=True).first()
     if current is not None and current == roster_digest(source.read()):
@@ -115,22 +248,33 @@ def roster_refresh(*, source: RosterSource) -> RosterImport | None:
     try:
         return roster_import(source=source, actor=None)
     except RosterInvalid as invalid:
-        _tell_program_admins_the_refresh_failed(source=source, invalid=invalid)
-        raise
-
-
-def _tell_program_admins_the_refresh_failed(
-    *, source: RosterSource, invalid: RosterInvalid
-) -> None:
-    admins = User.objects.filter(groups__name=Role.PROGRAM_ADMIN, is_active=True)
-    for admin in admins:
-        notify(
-            user=admin,
+        _tell_program_admins(
             template="roster_refresh_failed",
             context={
                 "source": source.name,
                 "problems": invalid.problems[:50],
                 "problem_count": len(invalid.problems),
             },
-            url=reverse("access-roster"),
         )
+        raise
+    except RosterDropNeedsConfirmation as refused:
+        staged = RosterImport.objects.filter(
+            confirmed_at__isnull=True, discarded_at__isnull=True
+        ).first()
+        _tell_program_admins(
+            template="roster_refresh_drop_refused",
+            context={
+                "source": source.name,
+                "losses": len(refused.diff.losses),
+                "current_count": refused.diff.current_count,
+                "share": f"{refused.diff.drop_share:.0%}",
+            },
+            url=reverse("access-roster-import", args=[staged.pk]) if staged else "",
+        )
+        raise
+
+
+def _tell_program_admins(*, template: str, context: dict[str, object], url: str = "") -> None:
+    admins = User.objects.filter(groups__name=Role.PROGRAM_ADMIN, is_active=True)
+    for admin in admins:
+        notify(user=admin, template=template, context=context, url=url or reverse("access-roster"))
