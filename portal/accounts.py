@@ -3,8 +3,38 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest
+
+FULL_NAME_MAX = 150
+
+
+class SignupExtraForm(forms.Form):
+    """What sign-up asks besides email and password: the full name, which the portal's
+    pages, the staff lists and every signed document show."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=FULL_NAME_MAX,
+        help_text="As it appears on your institution's records; you sign documents with it.",
+        error_messages={
+            "required": "Enter your full name, for example Nia Newcomer.",
+            "max_length": f"Keep your name to {FULL_NAME_MAX} characters or fewer.",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_full_name(self) -> str:
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not any(ch.isalpha() for ch in name):
+            raise forms.ValidationError(
+                "Enter your full name in letters, for example Nia Newcomer."
+            )
+        return name
+
+    def signup(self, request: HttpRequest, user: Any) -> None:
+        """Nothing left to do: the adapter saved the name with the account."""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +46,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         """The account and its researcher role are saved in one transaction (user_signup)."""
         user = super().save_user(request, user, form, commit=False)
+        user.full_name = form.cleaned_data.get("full_name", "") or user.full_name
         if commit:
             from portal.services import user_signup
 

@@ -39,7 +39,11 @@ def user_signup(*, user: User) -> User:
         action=PortalAction.USER_SIGNUP,
         target=user,
         before={},
-        after={"email": user.email, "roles": [Role.RESEARCHER.value]},
+        after={
+            "email": user.email,
+            "full_name": user.full_name,
+            "roles": [Role.RESEARCHER.value],
+        },
     )
     return user
 

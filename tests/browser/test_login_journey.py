@@ -60,7 +60,7 @@ def test_a_wrong_authenticator_code_keeps_the_researcher_out(page: Page, demo_us
     sign_in_button(page).click()
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    expect(page.get_by_text(re.compile("incorrect code", re.IGNORECASE))).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(re.compile("incorrect code", re.I))
     # The password alone opens nothing: the dashboard still asks for the code.
     page.goto("/dashboard/")
     expect(page).to_have_url(re.compile(r"/accounts/(login|2fa/authenticate)/"))

@@ -68,6 +68,7 @@ def requirement_row(page: Page, label: str):
 def sign_up_and_confirm_the_email(page: Page) -> None:
     page.goto("/accounts/signup/")
     page.locator("input[name=email]").fill(EMAIL)
+    page.locator("input[name=full_name]").fill(FULL_NAME)
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
     submit(page, re.compile(r"create|sign up", re.IGNORECASE))
@@ -101,10 +102,14 @@ def import_a_roster_listing_them() -> None:
 
 
 def give_both_consents(page: Page) -> None:
-    page.goto("/access/consents/")
     for _ in range(2):
+        page.goto("/access/consents/")
         page.locator("input[name$=agree]").first.check()
         submit(page, re.compile(r"^Give this consent"))
+        # Back on the requirements page, told what was done and what comes next.
+        expect(page).to_have_url(re.compile(r"/access/$"))
+        expect(page.locator(".messages")).to_contain_text("Consent recorded")
+    page.goto("/access/consents/")
     expect(page.get_by_role("button", name=re.compile(r"^Give this consent"))).to_have_count(0)
 
 

@@ -35,6 +35,7 @@ def test_signup_sends_a_verification_email_and_grants_the_researcher_role(client
         reverse("account_signup"),
         {
             "email": "new.person@example.org",
+            "full_name": "  Nia   Newcomer ",
             "password1": "a-long-pass-phrase-9",
             "password2": "a-long-pass-phrase-9",
         },
@@ -43,11 +44,26 @@ def test_signup_sends_a_verification_email_and_grants_the_researcher_role(client
     assert response.url == reverse("account_email_verification_sent")
     user = User.objects.get(email="new.person@example.org")
     assert user.has_role(Role.RESEARCHER)
+    assert user.full_name == "Nia Newcomer"
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
     assert "new.person@example.org" in mail.outbox[0].to
     event = AuditEvent.objects.get(action="user.signup")
     assert event.target_id == str(user.pk)
+    assert event.after["full_name"] == "Nia Newcomer"
+
+
+def test_signup_asks_for_the_full_name_and_keeps_what_was_typed(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "no.name@example.org", "password1": "a-long-pass-phrase-9"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter your full name, for example Nia Newcomer." in html
+    assert 'value="no.name@example.org"' in html
+    assert not User.objects.filter(email="no.name@example.org").exists()
 
 
 def test_unverified_account_cannot_reach_the_dashboard(client):
@@ -69,6 +85,7 @@ def test_email_confirmation_link_verifies_and_signs_in(client):
         reverse("account_signup"),
         {
             "email": "confirm.me@example.org",
+            "full_name": "Con Firm",
             "password1": "a-long-pass-phrase-9",
             "password2": "a-long-pass-phrase-9",
         },

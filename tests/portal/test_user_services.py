@@ -25,7 +25,11 @@ def test_sign_up_saves_the_account_and_its_role_together_with_one_event():
 
     assert User.objects.get(email="new.person@example.org").has_role(Role.RESEARCHER)
     event = AuditEvent.objects.get(action="user.signup")
-    assert event.after == {"email": "new.person@example.org", "roles": ["researcher"]}
+    assert event.after == {
+        "email": "new.person@example.org",
+        "full_name": "New Person",
+        "roles": ["researcher"],
+    }
 
 
 def test_sign_up_leaves_no_account_when_the_role_cannot_be_given():
