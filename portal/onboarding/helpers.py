@@ -190,10 +190,14 @@ def signature_problems(
             f"{account_name}. Type your name as it is on your account (capitals and spacing "
             "do not matter), or correct the name on your profile first."
         )
+    # The initials are always checked: against the typed name, or, when that name is
+    # refused, against the account's name (the one the signer must type). Checking them
+    # only when the typed name passed let "XX" through for Nia Newcomer whenever the name
+    # needed a second try, and the signer learnt of one problem per attempt.
     stored, initials_problems = initials_check(
         statements=statements,
         initials=initials,
-        name=name if "printed_name" not in problems else "",
+        name=name if "printed_name" not in problems else account_name,
     )
     problems.update(initials_problems)
     if not password_correct:

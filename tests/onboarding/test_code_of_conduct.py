@@ -543,10 +543,32 @@ def test_signing_under_a_name_other_than_the_accounts_is_refused(signer, publish
     with pytest.raises(SignatureRefused) as refused:
         _sign(signer, published, printed_name="John Doe", initials=_initials_for(published, "JD"))
 
-    assert set(refused.value.problems) == {"printed_name"}
+    # The initials are checked against the account's name too, so every problem is told
+    # at once: "JD" does not fit Jane Ann Smith.
+    assert "printed_name" in refused.value.problems
+    assert all(
+        "do not fit" in problem
+        for field, problem in refused.value.problems.items()
+        if field.startswith("initials_")
+    )
     assert "is not the full name on your account, Jane Ann Smith" in refused.value.message
     signer.refresh_from_db()
     assert signer.full_name == NAME
+    _nothing_signed()
+
+
+@pytest.mark.parametrize("printed_name", ["", "Nia Newcommer"])
+def test_initials_that_do_not_fit_are_refused_even_when_the_typed_name_is_wrong_too(
+    user_factory, published, printed_name
+):
+    nia = user_factory(full_name="Nia Newcomer", roles=[Role.RESEARCHER])
+
+    with pytest.raises(SignatureRefused) as refused:
+        _sign(nia, published, printed_name=printed_name, initials=_initials_for(published, "XX"))
+
+    initials_problems = [p for f, p in refused.value.problems.items() if f.startswith("initials_")]
+    assert initials_problems
+    assert all("XX, do not fit" in p and "(for example NN)" in p for p in initials_problems)
     _nothing_signed()
 
 
