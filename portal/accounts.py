@@ -7,10 +7,12 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal.forms import PortalForm
+
 FULL_NAME_MAX = 150
 
 
-class SignupExtraForm(forms.Form):
+class SignupExtraForm(PortalForm):
     """What sign-up asks besides email and password: the full name, which the portal's
     pages, the staff lists and every signed document show."""
 

@@ -316,6 +316,18 @@ register(
     subject="roster",
 )
 register(
+    "roster.read",
+    Grant(_roles(Role.PROGRAM_ADMIN, Role.AUDITOR)),
+    refusal="Only program admins and auditors see the Controlled Tier roster imports.",
+    subject="roster",
+)
+register(
+    "roster.restore",
+    Grant(ADMIN),
+    refusal="Only a program admin may restore an earlier Controlled Tier roster.",
+    subject="roster",
+)
+register(
     "access.requirements.view",
     Grant(_roles(ONBOARDING_ROLES)),
     refusal="Only researchers and authorized biospecimen users have access requirements.",

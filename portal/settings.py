@@ -363,6 +363,8 @@ ROSTER_DROP_CONFIRM_SHARE = env.float("ROSTER_DROP_CONFIRM_SHARE", default=0.10)
 CONTROLLED_TIER_ACCESS_URL = env.str(
     "CONTROLLED_TIER_ACCESS_URL", default="https://www.researchallofus.org/register/"
 )
+# Telephone numbers typed without a country code are read as numbers of this region.
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
 # Who researchers write to when a step cannot be done (shown on the requirements page).
 PORTAL_HELP_EMAIL = env.str("PORTAL_HELP_EMAIL", default="biospecimen-help@example.org")
 # Version of the two consents' wording (portal/onboarding/wordings.py holds the text).

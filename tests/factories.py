@@ -87,7 +87,11 @@ def current_roster() -> RosterImport:
     current = RosterImport.objects.filter(is_current=True).first()
     if current is None:
         current = RosterImport.objects.create(
-            source="test-roster.csv", sha256="0" * 64, row_count=0, is_current=True
+            source="test-roster.csv",
+            sha256="0" * 64,
+            row_count=0,
+            is_current=True,
+            confirmed_at=timezone.now(),
         )
     return current
 

@@ -2,12 +2,13 @@
 
 from django import forms
 
+from portal.forms import PortalForm
 from portal.onboarding.services.bypass import REVOKE_REASON_MIN
 
 REVOKE_REASON_MAX = 2000
 
 
-class BypassRevokeForm(forms.Form):
+class BypassRevokeForm(PortalForm):
     reason = forms.CharField(
         label="Why revoke it",
         min_length=REVOKE_REASON_MIN,

@@ -5,12 +5,13 @@ from typing import Any
 
 from django import forms
 
+from portal.forms import PortalForm
 from portal.onboarding.wordings import DEFAULT_TITLE
 
 INITIALS_MARKER = "[initials]"
 
 
-class ConsentGiveForm(forms.Form):
+class ConsentGiveForm(PortalForm):
     agree = forms.BooleanField(
         label="I have read the wording above and I give this consent.",
         error_messages={
@@ -19,7 +20,7 @@ class ConsentGiveForm(forms.Form):
     )
 
 
-class CodeOfConductSignForm(forms.Form):
+class CodeOfConductSignForm(PortalForm):
     """The signature form for one version; one initials box per statement that asks for it."""
 
     version = forms.CharField(widget=forms.HiddenInput, max_length=20)
@@ -80,7 +81,7 @@ class CodeOfConductSignForm(forms.Form):
         }
 
 
-class CodeOfConductMakeCurrentForm(forms.Form):
+class CodeOfConductMakeCurrentForm(PortalForm):
     """Make a published version the one to sign; the version it replaces keeps a grace period."""
 
     previous_accepted_until = forms.DateField(
@@ -93,7 +94,7 @@ class CodeOfConductMakeCurrentForm(forms.Form):
     )
 
 
-class CodeOfConductPublishForm(forms.Form):
+class CodeOfConductPublishForm(PortalForm):
     version = forms.CharField(
         label="Version label",
         max_length=20,
@@ -102,11 +103,13 @@ class CodeOfConductPublishForm(forms.Form):
     title = forms.CharField(max_length=200, initial=DEFAULT_TITLE)
     body = forms.CharField(
         label="Full text",
+        max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 18}),
         help_text="Plain text. Separate paragraphs with a blank line.",
     )
     statements = forms.CharField(
         label="Statements to acknowledge",
+        max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=(
             "One statement per line, in order. Start a line with "

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from portal.forms import PortalForm
+
 VERDICTS = [
     ("", "Any verdict"),
     ("eligible", "Eligible"),
@@ -20,7 +22,7 @@ SORTS = [
 ]
 
 
-class PeopleFilterForm(forms.Form):
+class PeopleFilterForm(PortalForm):
     q = forms.CharField(
         label="Name or email address",
         required=False,

@@ -7,16 +7,18 @@ services decide everything else.
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
+from portal.forms import PortalForm
 from portal.models import ConflictOfInterest, ResearcherProfile, User
-from portal.onboarding.validators import normalise_orcid
+from portal.onboarding.validators import normalise_orcid, normalise_phone
 
 
 def _help(model: type[Any], field: str) -> str:
     return str(model._meta.get_field(field).help_text)
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PortalForm):
     full_name = forms.CharField(
         label="Full name",
         max_length=User._meta.get_field("full_name").max_length,
@@ -28,10 +30,11 @@ class ProfileForm(forms.Form):
         label="Work telephone",
         max_length=ResearcherProfile._meta.get_field("phone").max_length,
         required=False,
-        help_text=_help(ResearcherProfile, "phone"),
+        help_text="A work number; add the country code if it is outside the United States.",
     )
     postal_address = forms.CharField(
         label="Work postal address",
+        max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_help(ResearcherProfile, "postal_address"),
@@ -49,6 +52,7 @@ class ProfileForm(forms.Form):
     )
     other_affiliations = forms.CharField(
         label="Other affiliations",
+        max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_help(ResearcherProfile, "other_affiliations"),
@@ -72,6 +76,11 @@ class ProfileForm(forms.Form):
     def clean_orcid(self) -> str:
         return normalise_orcid(self.cleaned_data.get("orcid", ""))
 
+    def clean_phone(self) -> str:
+        return normalise_phone(
+            self.cleaned_data.get("phone", ""), region=settings.PHONE_DEFAULT_REGION
+        )
+
     @classmethod
     def initial_for(cls, user: User, profile: ResearcherProfile | None) -> dict[str, str]:
         initial = {"full_name": user.full_name}
@@ -82,7 +91,7 @@ class ProfileForm(forms.Form):
         return initial
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(PortalForm):
     kind = forms.ChoiceField(
         label="Kind of conflict",
         choices=ConflictOfInterest.Kind.choices,
@@ -100,7 +109,7 @@ class ConflictForm(forms.Form):
     )
 
 
-class ReviewConfirmForm(forms.Form):
+class ReviewConfirmForm(PortalForm):
     attest = forms.BooleanField(
         label="I have reviewed my contact information, affiliations, conflicts of interest "
         "and research purposes, and they are current.",

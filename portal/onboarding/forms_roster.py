@@ -7,14 +7,15 @@ a bypass may be granted by the service in `portal.onboarding.services.bypass`.
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from portal.forms import PortalForm
 from portal.onboarding.eligibility import REQUIREMENT_LABELS, Requirement
-from portal.onboarding.services.roster import DROP_REASON_MIN
+from portal.onboarding.services.roster import DROP_REASON_MAX, DROP_REASON_MIN
 
 # A roster line is well under 200 bytes; this leaves room for several hundred thousand users.
 ROSTER_MAX_BYTES = 50 * 1024 * 1024
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(PortalForm):
     roster = forms.FileField(
         label="Roster file (CSV)",
         help_text="The Controlled Tier roster exported from the Researcher Workbench: a CSV "
@@ -33,7 +34,7 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
-class RosterConfirmForm(forms.Form):
+class RosterConfirmForm(PortalForm):
     """Putting a reviewed roster in force; a large drop needs the box and a reason."""
 
     drop_confirmed = forms.BooleanField(
@@ -43,15 +44,18 @@ class RosterConfirmForm(forms.Form):
     )
     drop_reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=DROP_REASON_MAX,
         label="Why the roster drops these entries",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the import and in the audit log.",
-        error_messages={"max_length": "Keep the reason to 2,000 characters or fewer."},
+        error_messages={
+            "max_length": f"Keep the reason to {DROP_REASON_MAX:,} characters or fewer; "
+            "shorten it and confirm again."
+        },
     )
 
     def __init__(self, *args: object, needs_drop_confirmation: bool = False, **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.needs_drop_confirmation = needs_drop_confirmation
 
     def clean(self) -> dict[str, object]:
@@ -70,7 +74,7 @@ class RosterConfirmForm(forms.Form):
         return data
 
 
-class BypassGrantForm(forms.Form):
+class BypassGrantForm(PortalForm):
     requirement = forms.ChoiceField(
         choices=[("", "Choose a requirement")]
         + [(r.value, REQUIREMENT_LABELS[r]) for r in Requirement],

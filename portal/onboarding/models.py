@@ -159,7 +159,12 @@ class RosterImport(models.Model):
     @property
     def awaiting_review(self) -> bool:
         """Uploaded and previewed, neither put in force nor set aside."""
-        return self.confirmed_at is None and self.discarded_at is None
+        return not self.is_current and self.confirmed_at is None and self.discarded_at is None
+
+    @staticmethod
+    def awaiting_review_q() -> models.Q:
+        """`awaiting_review` as a query filter."""
+        return models.Q(is_current=False, confirmed_at__isnull=True, discarded_at__isnull=True)
 
 
 class RosterEntry(models.Model):

@@ -58,13 +58,31 @@ def code_of_conduct_new_version_tell_task(version_id: int) -> int:
     return code_of_conduct_new_version_tell(version_id=version_id)
 
 
+def _left_for_review(left: Exception) -> dict[str, Any]:
+    """The nightly outcome when the export is not put in force but left for an admin."""
+    from portal.onboarding.services.roster import (
+        RosterAlreadyAwaitingReview,
+        RosterDropNeedsConfirmation,
+    )
+
+    if isinstance(left, RosterDropNeedsConfirmation):  # staged now; the admins were told
+        return {"status": "drop left for review", "losses": len(left.diff.losses)}
+    if isinstance(left, RosterAlreadyAwaitingReview):  # told the night it was staged
+        return {"status": "awaiting review", "import": left.roster.pk}
+    raise left
+
+
 @shared_task
 def roster_refresh_nightly() -> dict[str, Any]:
     """Import the Workbench's nightly roster export, if one is configured and it changed."""
     from django.conf import settings
 
     from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
-    from portal.onboarding.services.roster import RosterDropNeedsConfirmation, roster_refresh
+    from portal.onboarding.services.roster import (
+        RosterAlreadyAwaitingReview,
+        RosterDropNeedsConfirmation,
+        roster_refresh,
+    )
 
     path = settings.CONTROLLED_TIER_ROSTER_FILE
     if not path:
@@ -73,8 +91,8 @@ def roster_refresh_nightly() -> dict[str, Any]:
         roster = roster_refresh(source=CsvRosterSource(path))
     except RosterInvalid as invalid:
         return {"status": "refused", "problems": len(invalid.problems)}
-    except RosterDropNeedsConfirmation as refused:
-        return {"status": "drop left for review", "losses": len(refused.diff.losses)}
+    except (RosterDropNeedsConfirmation, RosterAlreadyAwaitingReview) as left:
+        return _left_for_review(left)
     except FileNotFoundError:
         return {"status": "missing", "path": str(path)}
     if roster is None:

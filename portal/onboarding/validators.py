@@ -61,3 +61,31 @@ def normalise_orcid(value: str) -> str:
 def validate_orcid(value: str) -> None:
     """Field validator: accept any form `normalise_orcid` accepts."""
     normalise_orcid(value)
+
+
+PHONE_MESSAGE = (
+    "Enter a telephone number that can be dialled, with its country code if it is outside "
+    "the {region}: for example +1 301 555 0100 or (301) 555-0100."
+)
+
+
+def normalise_phone(value: str, *, region: str) -> str:
+    """A work telephone number, checked with Google's libphonenumber and stored in its
+    international form ("+1 301-555-0100"); "" stays "". A number without a country code
+    is read as a number of `region` (settings.PHONE_DEFAULT_REGION)."""
+    import phonenumbers
+
+    value = value.strip()
+    if not value:
+        return ""
+    message = PHONE_MESSAGE.format(region=_REGION_NAMES.get(region, region))
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError(message, code="phone") from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(message, code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_REGION_NAMES = {"US": "United States"}

@@ -396,13 +396,28 @@ def test_the_page_asks_for_a_file_when_none_was_chosen(client, program_admin):
     assert RosterImport.objects.count() == 0
 
 
-@pytest.mark.parametrize("role", ["researcher", "auditor", "biobank_staff", "prab_chair"])
-def test_the_roster_page_is_not_found_for_anyone_but_a_program_admin(client, request, role):
+@pytest.mark.parametrize("role", ["researcher", "biobank_staff", "prab_chair"])
+def test_the_roster_page_is_not_found_for_anyone_but_a_program_admin_or_an_auditor(
+    client, request, role
+):
     client.force_login(request.getfixturevalue(role))
 
     assert client.get(reverse("access-roster")).status_code == 404
     assert client.post(reverse("access-roster"), {"roster": _upload(GOOD)}).status_code == 404
     assert RosterImport.objects.count() == 0
+
+
+def test_an_auditor_reads_the_roster_page_but_cannot_upload(client, auditor):
+    roster_import(source=CsvRosterSource(GOOD), actor=None)
+    client.force_login(auditor)
+
+    page = client.get(reverse("access-roster")).content.decode()
+    upload = client.post(reverse("access-roster"), {"roster": _upload(GOOD)})
+
+    assert 'data-roster="row-count">3<' in page
+    assert "Upload and review" not in page
+    assert upload.status_code == 404
+    assert RosterImport.objects.count() == 1
 
 
 # The command

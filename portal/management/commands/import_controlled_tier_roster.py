@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portal.errors import DomainError
 from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
 from portal.onboarding.services.roster import RosterDropNeedsConfirmation, roster_import
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
                 f"{refused.message} Nothing changed: the roster is staged for review on the "
                 'roster page. To put it in force from here, run again with --confirm-drop "REASON".'
             ) from refused
+        except DomainError as refused:
+            raise CommandError(refused.message) from refused
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {imported.row_count} roster entr"

@@ -50,10 +50,15 @@ from portal.onboarding.selectors.profile import (
 from portal.onboarding.selectors.roster import (
     RosterChange,
     RosterDiff,
+    RosterPreview,
+    RosterPreviewLine,
     current_roster_import,
+    roster_awaiting_review,
     roster_diff,
     roster_entries_of,
     roster_imports,
+    roster_preview,
+    roster_verdicts,
 )
 
 __all__ = [
@@ -61,6 +66,8 @@ __all__ = [
     "ConsentState",
     "RosterChange",
     "RosterDiff",
+    "RosterPreview",
+    "RosterPreviewLine",
     "SignatureRow",
     "StatementRow",
     "VersionRow",
@@ -92,9 +99,12 @@ __all__ = [
     "profile_snapshot",
     "program_date",
     "program_today",
+    "roster_awaiting_review",
     "roster_diff",
     "roster_entries_of",
     "roster_imports",
+    "roster_preview",
+    "roster_verdicts",
     "signature_holds_through",
     "signatures_of",
     "signed_copy_context",

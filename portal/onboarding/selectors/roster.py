@@ -1,5 +1,6 @@
 """Reads on the Controlled Tier roster imports, and what putting one in force would change."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -8,7 +9,15 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
+from portal.clock import program_today
 from portal.models import RosterEntry, RosterImport, User
+from portal.onboarding.eligibility import (
+    AccessRecords,
+    CodeOfConductPolicy,
+    Requirement,
+    evaluate_access,
+)
+from portal.onboarding.selectors.access import access_records_for_users, access_statuses_for
 
 
 def roster_imports() -> QuerySet[RosterImport]:
@@ -19,6 +28,11 @@ def roster_imports() -> QuerySet[RosterImport]:
 def current_roster_import() -> RosterImport | None:
     """The import eligibility is checked against, if any roster was imported."""
     return roster_imports().filter(is_current=True).first()
+
+
+def roster_awaiting_review() -> RosterImport | None:
+    """The uploaded roster awaiting review (neither in force nor set aside), if any."""
+    return roster_imports().filter(RosterImport.awaiting_review_q()).first()
 
 
 def roster_entries_of(roster: RosterImport) -> QuerySet[RosterEntry]:
@@ -93,3 +107,103 @@ def roster_diff(roster: RosterImport) -> RosterDiff:
         losses=[change(e) for e in sorted(before.keys() - after.keys())],
         moves=[change(e) for e in sorted(changed & before.keys() & after.keys())],
     )
+
+
+@dataclass(frozen=True)
+class RosterPreviewLine:
+    """One change as the preview lists it, with the person's verdict now and after."""
+
+    change: RosterChange
+    eligible_now: bool | None = None  # None: no portal account has this address
+    eligible_after: bool | None = None
+
+    @property
+    def verdict_changes(self) -> bool:
+        return self.eligible_now is not None and self.eligible_now != self.eligible_after
+
+
+@dataclass(frozen=True)
+class RosterPreview:
+    """What the preview page shows: the counts, and at most `limit` people of each kind."""
+
+    diff: RosterDiff
+    gains: list[RosterPreviewLine]
+    losses: list[RosterPreviewLine]
+    moves: list[RosterPreviewLine]
+
+    @property
+    def verdict_changes(self) -> int:
+        """How many of the people listed would change verdict (each counted once)."""
+        lines = (*self.gains, *self.losses, *self.moves)
+        return len(
+            {line.change.person.pk for line in lines if line.verdict_changes and line.change.person}
+        )
+
+
+def _roster_expiry_after(roster: RosterImport, user_ids: list[int]) -> dict[int, date]:
+    """Each user's latest expiry on `roster` under any of their verified addresses (2 queries)."""
+    emails: dict[str, set[int]] = defaultdict(set)
+    for user_id, email in (
+        EmailAddress.objects.filter(user_id__in=user_ids, verified=True)
+        .annotate(lower_email=Lower("email"))
+        .values_list("user_id", "lower_email")
+    ):
+        emails[email].add(user_id)
+    expiry: dict[int, date] = {}
+    for email, expires_on in roster.entries.filter(email__in=list(emails)).values_list(
+        "email", "access_expires_on"
+    ):
+        for user_id in emails[email]:
+            if user_id not in expiry or expires_on > expiry[user_id]:
+                expiry[user_id] = expires_on
+    return expiry
+
+
+def roster_verdicts(
+    roster: RosterImport, user_ids: list[int], *, today: date
+) -> dict[int, tuple[bool, bool]]:
+    """Each user's verdict (eligible or not) now, and once `roster` is in force (4 queries).
+
+    Only the Controlled Tier requirement depends on the roster: the other requirements keep
+    their state, and a Controlled Tier bypass still waives a missing or lapsed entry.
+    """
+    if not user_ids:
+        return {}
+    statuses = access_statuses_for(user_ids, today=today)
+    records = access_records_for_users(user_ids, today=today)
+    expiry_after = _roster_expiry_after(roster, user_ids)
+    verdicts: dict[int, tuple[bool, bool]] = {}
+    for user_id, status in statuses.items():
+        mine = records[user_id]
+        controlled_tier_after = evaluate_access(
+            AccessRecords(
+                roster_expires_on=expiry_after.get(user_id),
+                bypassed=mine.bypassed,
+                bypass_ends=mine.bypass_ends,
+            ),
+            today=today,
+            policy=CodeOfConductPolicy(latest=None),
+        ).get(Requirement.CONTROLLED_TIER)
+        others_hold = all(
+            r.holds for r in status.requirements if r.requirement != Requirement.CONTROLLED_TIER
+        )
+        verdicts[user_id] = (status.eligible, others_hold and controlled_tier_after.holds)
+    return verdicts
+
+
+def roster_preview(roster: RosterImport, *, limit: int, today: date | None = None) -> RosterPreview:
+    """The preview of putting `roster` in force: every count, and the first `limit` gains,
+    losses and moves each with the person's verdict now and after (bounded: 7 queries)."""
+    diff = roster_diff(roster)
+    shown = (diff.gains[:limit], diff.losses[:limit], diff.moves[:limit])
+    user_ids = sorted({c.person.pk for changes in shown for c in changes if c.person})
+    verdicts = roster_verdicts(roster, user_ids, today=today or program_today())
+
+    def line(change: RosterChange) -> RosterPreviewLine:
+        if change.person is None or change.person.pk not in verdicts:
+            return RosterPreviewLine(change)
+        now, after = verdicts[change.person.pk]
+        return RosterPreviewLine(change, now, after)
+
+    gains, losses, moves = ([line(c) for c in changes] for changes in shown)
+    return RosterPreview(diff, gains, losses, moves)

@@ -39,6 +39,7 @@ from portal.permissions import ensure_can
 from portal.roles import Role
 
 DROP_REASON_MIN = 10
+DROP_REASON_MAX = 2000
 
 
 class RosterDropNeedsConfirmation(DomainError):
@@ -55,6 +56,17 @@ class RosterDropNeedsConfirmation(DomainError):
         )
 
 
+class RosterAlreadyAwaitingReview(DomainError):
+    """The nightly export is the roster already left for review; the admins were told."""
+
+    def __init__(self, roster: RosterImport) -> None:
+        self.roster = roster
+        super().__init__(
+            f"This export is the roster already awaiting review (import {roster.pk}); "
+            "nothing was imported again. A program admin reviews it on the roster page."
+        )
+
+
 @dataclass(frozen=True)
 class _Staged:
     content_name: str
@@ -66,7 +78,7 @@ def _create_import(
     *, staged: _Staged, actor: User | None, restored_from: RosterImport | None = None
 ) -> RosterImport:
     # One roster awaits review at a time: a newer upload sets the older one aside.
-    RosterImport.objects.filter(confirmed_at__isnull=True, discarded_at__isnull=True).update(
+    RosterImport.objects.filter(RosterImport.awaiting_review_q()).update(
         discarded_at=timezone.now()
     )
     roster = RosterImport.objects.create(
@@ -119,11 +131,18 @@ def roster_restore_stage(*, roster: RosterImport, actor: User) -> RosterImport:
     """Stage a copy of an earlier import's entries for review, to put them in force again.
 
     Who: a program admin. The copy goes through the same preview and confirmation (and
-    drop guard) as an upload; confirming it is audited as `roster.restore`.
+    drop guard) as an upload; confirming it is audited as `roster.restore`. Refused for a
+    roster never put in force (review it instead) and for the one in force now.
     """
-    ensure_can(actor, "roster.import")
-    if roster.awaiting_review:
-        raise DomainError("This roster has not been put in force yet; review it instead.")
+    ensure_can(actor, "roster.restore")
+    roster = RosterImport.objects.get(pk=roster.pk)
+    if roster.awaiting_review or roster.discarded_at is not None:
+        raise DomainError(
+            "This roster was never put in force, so there is nothing to restore; "
+            "upload it again to review it."
+        )
+    if roster.is_current:
+        raise DomainError("This roster is already in force; there is nothing to restore.")
     rows = [
         RosterRow(line, e.email, e.workbench_username, e.access_expires_on)
         for line, e in enumerate(roster.entries.order_by("email"), start=1)
@@ -158,14 +177,21 @@ def roster_confirm(
     """
     ensure_can(actor, "roster.import")
     roster = RosterImport.objects.select_for_update().get(pk=roster.pk)
+    if roster.restored_from_id:
+        ensure_can(actor, "roster.restore")
     if not roster.awaiting_review:
         raise DomainError(
             "This roster is no longer awaiting review (it was put in force or set aside); "
             "upload it again to import it."
         )
+    drop_reason = drop_reason.strip()
+    if len(drop_reason) > DROP_REASON_MAX:
+        raise DomainError(
+            f"The reason for the drop is {len(drop_reason)} characters long; keep it to "
+            f"{DROP_REASON_MAX} or fewer. Nothing was changed."
+        )
     previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
     diff = roster_diff(roster)
-    drop_reason = drop_reason.strip()
     if diff.needs_drop_confirmation and len(drop_reason) < DROP_REASON_MIN:
         raise RosterDropNeedsConfirmation(diff)
     if previous is not None:
@@ -229,6 +255,11 @@ def roster_import(
     roster staged for a program admin to review on the roster page; the current roster
     stays in force.
     """
+    if len(drop_reason.strip()) > DROP_REASON_MAX:  # refused before anything is staged
+        raise DomainError(
+            f"The reason for the drop is {len(drop_reason.strip())} characters long; keep it "
+            f"to {DROP_REASON_MAX} or fewer. Nothing was changed."
+        )
     roster = roster_stage(source=source, actor=actor)
     return roster_confirm(roster=roster, actor=actor, drop_reason=drop_reason)
 
@@ -240,11 +271,17 @@ def roster_refresh(*, source: RosterSource) -> RosterImport | None:
     same as the current import's (nothing is written). A bad roster imports nothing, and a
     roster that would drop more than the settable share is not put in force (it stays
     staged for review): either way the program admins are told, the current roster stays
-    in force, and the refusal is raised for the caller to log.
+    in force, and the refusal is raised for the caller to log. The same export the next
+    night, while it still awaits review, raises RosterAlreadyAwaitingReview: nothing is
+    staged again and nobody is told twice.
     """
+    digest = roster_digest(source.read())
     current = RosterImport.objects.filter(is_current=True).values_list("sha256", flat=True).first()
-    if current is not None and current == roster_digest(source.read()):
+    if current is not None and current == digest:
         return None
+    waiting = RosterImport.objects.filter(RosterImport.awaiting_review_q(), sha256=digest).first()
+    if waiting is not None:
+        raise RosterAlreadyAwaitingReview(waiting)
     try:
         return roster_import(source=source, actor=None)
     except RosterInvalid as invalid:
@@ -258,9 +295,7 @@ def roster_refresh(*, source: RosterSource) -> RosterImport | None:
         )
         raise
     except RosterDropNeedsConfirmation as refused:
-        staged = RosterImport.objects.filter(
-            confirmed_at__isnull=True, discarded_at__isnull=True
-        ).first()
+        staged = RosterImport.objects.filter(RosterImport.awaiting_review_q()).first()
         _tell_program_admins(
             template="roster_refresh_drop_refused",
             context={

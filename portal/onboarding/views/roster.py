@@ -17,9 +17,11 @@ from portal.onboarding.forms_roster import RosterConfirmForm, RosterUploadForm
 from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
 from portal.onboarding.selectors import (
     current_roster_import,
+    roster_awaiting_review,
     roster_diff,
     roster_entries_of,
     roster_imports,
+    roster_preview,
 )
 from portal.onboarding.services.roster import (
     RosterDropNeedsConfirmation,
@@ -32,10 +34,15 @@ from portal.permissions import can
 
 IMPORTS_PER_PAGE = 25
 ENTRIES_PER_PAGE = 100
+# The preview names at most this many people of each kind (gains, losses, moved expiries);
+# the counts are always whole.
+PREVIEW_LIMIT = 200
 
 
-def _admin(request: AuthenticatedHttpRequest) -> User:
-    if not can(request.user, "roster.import"):
+def _allowed(request: AuthenticatedHttpRequest, action: str) -> User:
+    """The signed-in user, if the permission table lets them take `action`; 404 otherwise,
+    like every page a role does not use."""
+    if not can(request.user, action):
         raise Http404("No such page.")
     return request.user
 
@@ -43,12 +50,14 @@ def _admin(request: AuthenticatedHttpRequest) -> User:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Upload a roster for review; see the current import and the history."""
-    actor = _admin(request)
+    """See the current import and the history (program admins and auditors); upload a
+    roster for review (program admins)."""
+    _allowed(request, "roster.read")
     form = RosterUploadForm()
     problems = []
     error = ""
     if request.method == "POST":
+        actor = _allowed(request, "roster.import")
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -77,9 +86,7 @@ def roster_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "problems": problems,
             "uploaded_name": uploaded.name if (uploaded := request.FILES.get("roster")) else "",
             "current": current_roster_import(),
-            "awaiting": roster_imports()
-            .filter(confirmed_at__isnull=True, discarded_at__isnull=True)
-            .first(),
+            "awaiting": roster_awaiting_review(),
             "page": page,
         },
     )
@@ -92,7 +99,8 @@ def _render_import(
     form: RosterConfirmForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    diff = roster_diff(roster) if roster.awaiting_review else None
+    preview = roster_preview(roster, limit=PREVIEW_LIMIT) if roster.awaiting_review else None
+    diff = preview.diff if preview else None
     needs = bool(diff and diff.needs_drop_confirmation)
     entries = Paginator(roster_entries_of(roster), ENTRIES_PER_PAGE)
     return render(
@@ -101,6 +109,8 @@ def _render_import(
         {
             "roster": roster,
             "diff": diff,
+            "preview": preview,
+            "preview_limit": PREVIEW_LIMIT,
             "form": form or RosterConfirmForm(needs_drop_confirmation=needs),
             "needs_drop_confirmation": needs,
             "drop_percent": round(diff.drop_share * 100) if diff else 0,
@@ -113,15 +123,16 @@ def _render_import(
 @login_required
 @require_GET
 def roster_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """One import: its entries, and for a roster awaiting review what it would change."""
-    _admin(request)
+    """One import: its entries, and for a roster awaiting review what it would change.
+    Program admins and auditors."""
+    _allowed(request, "roster.read")
     return _render_import(request, get_object_or_404(roster_imports(), pk=pk))
 
 
 @login_required
 @require_POST
 def roster_confirm_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _admin(request)
+    actor = _allowed(request, "roster.import")
     roster = get_object_or_404(roster_imports(), pk=pk)
     needs = roster.awaiting_review and roster_diff(roster).needs_drop_confirmation
     form = RosterConfirmForm(request.POST, needs_drop_confirmation=needs)
@@ -149,7 +160,7 @@ def roster_confirm_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def roster_discard_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _admin(request)
+    actor = _allowed(request, "roster.import")
     roster = get_object_or_404(roster_imports(), pk=pk)
     try:
         roster_discard(roster=roster, actor=actor)
@@ -163,7 +174,7 @@ def roster_discard_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def roster_restore_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _admin(request)
+    actor = _allowed(request, "roster.restore")
     roster = get_object_or_404(roster_imports(), pk=pk)
     try:
         copy = roster_restore_stage(roster=roster, actor=actor)
