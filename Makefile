@@ -20,6 +20,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails and notifications point here; follows HOST and PORT unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS=-x`. The suite runs on two workers
 # (pytest-xdist); `PYTEST_ARGS="-n 0"` runs it in one process.
 PYTEST_ARGS ?=
@@ -49,10 +51,10 @@ migrate: setup
 	DEBUG=true $(PY) manage.py migrate --noinput
 
 seed: migrate
-	DEBUG=true $(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) DEBUG=true $(PY) manage.py seed_demo
 
 run: seed
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Demo users exist only where DEBUG is on, so the code is printed with DEBUG=true too.
 totp:

@@ -1,6 +1,7 @@
 """Glue between django-allauth, django-axes and the portal."""
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
@@ -39,8 +40,34 @@ class SignupExtraForm(PortalForm):
         """Nothing left to do: the adapter saved the name with the account."""
 
 
+def on_site(url: str) -> str:
+    """`url` with the scheme, host and port of settings.SITE_URL: a link in an email points
+    at the portal's configured address, not at whatever host the request came through."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return url
+    base = urlsplit(settings.SITE_URL)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Sign-up is open to researchers; staff roles are granted by a program admin."""
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str,
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """allauth's emails (written in the portal's words in templates/account/email/),
+        with every link on settings.SITE_URL, as the portal's own emails have."""
+        context = {
+            key: on_site(value) if isinstance(value, str) else value
+            for key, value in context.items()
+        }
+        context["site_url_base"] = settings.SITE_URL.rstrip("/")
+        return super().render_mail(template_prefix, email, context, headers=headers)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True))

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template import Context
+from django.template import Context, TemplateDoesNotExist
 from django.template.base import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -30,13 +30,18 @@ def _render_plain(name: str, context: dict[str, Any]) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render templates/emails/<template>_subject.txt, .txt and .html."""
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Render templates/emails/<template>_subject.txt, .txt and .html, and the one-line
+    summary the portal's list of notices shows (<template>_summary.txt, else the subject)."""
     full = {"portal_name": settings.PORTAL_NAME, "site_url": settings.SITE_URL, **context}
     subject = " ".join(_render_plain(f"emails/{template}_subject.txt", full).split())
     text = _render_plain(f"emails/{template}.txt", full).strip() + "\n"
     html = render_to_string(f"emails/{template}.html", full)
-    return subject, text, html
+    try:
+        summary = " ".join(_render_plain(f"emails/{template}_summary.txt", full).split())
+    except TemplateDoesNotExist:
+        summary = subject
+    return subject, text, html, summary[:300]
 
 
 def _queue_email(notification_id: int) -> None:
@@ -56,9 +61,15 @@ def notify(
     down) does not fail the change that caused it; the beat job
     notifications_resend_unsent picks the email up later.
     """
-    subject, text, html = _render(template, {"user": user, "url": url, **(context or {})})
+    subject, text, html, summary = _render(template, {"user": user, "url": url, **(context or {})})
     notification = Notification.objects.create(
-        user=user, template=template, subject=subject, body_text=text, body_html=html, url=url
+        user=user,
+        template=template,
+        subject=subject,
+        summary=summary,
+        body_text=text,
+        body_html=html,
+        url=url,
     )
     transaction.on_commit(lambda: _queue_email(notification.pk), robust=True)
     return notification

@@ -261,7 +261,8 @@ _email_host = env.str("EMAIL_HOST", default="" if DEBUG else "localhost")
 if _email_host:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            # Django's, with RFC 5322's 998-character lines: links are never cut (portal/mail.py).
+            "BACKEND": "portal.mail.SMTPBackend",
             "OPTIONS": {
                 "host": _email_host,
                 "port": env.int("EMAIL_PORT", default=25),
@@ -273,7 +274,7 @@ if _email_host:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "portal.mail.ConsoleBackend"}}
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Biospecimen Access Portal <no-reply@biobank.example.org>"
 )

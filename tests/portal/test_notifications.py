@@ -98,7 +98,12 @@ def test_every_email_template_comes_as_subject_text_and_html():
     for stem in stems:
         assert {f"{stem}.txt", f"{stem}.html"} <= names, stem
     for name in names:
-        stem = name.removesuffix("_subject.txt").removesuffix(".txt").removesuffix(".html")
+        stem = (
+            name.removesuffix("_subject.txt")
+            .removesuffix("_summary.txt")
+            .removesuffix(".txt")
+            .removesuffix(".html")
+        )
         assert stem in stems, f"{name} has no _subject.txt"
 
 

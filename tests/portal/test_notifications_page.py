@@ -87,7 +87,7 @@ def test_notification_body_keeps_its_line_breaks_through_a_css_class(client, res
     make_notifications(researcher, 1)
     client.force_login(researcher)
     html = client.get(reverse("notifications")).content.decode()
-    assert '<div class="notification-body">Line one of notice 0\nLine two</div>' in html
+    assert '<div class="notification-body mt-2">Line one of notice 0\nLine two</div>' in html
     assert "style=" not in html
 
 
