@@ -1,0 +1,88 @@
+"""axe-core (from npm) finds no colour-contrast failure on the pages it flagged (unread
+notification rows, the publish page's code samples), and a refused form moves the focus
+to its error summary (the signing page first, whose form sits below the long text)."""
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import TIMEOUT_MS, fresh_totp_code
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _sign_in(page: Page, user) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(fresh_totp_code(user))
+    page.locator("form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
+
+
+@pytest.fixture
+def axe_page(browser: Browser, live_server) -> Iterator[Page]:
+    """A page that may inject axe-core: the portal's Content-Security-Policy (rightly)
+    refuses inline scripts, so this test context bypasses it."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _contrast_failures(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['color-contrast']})")
+    return [
+        {"target": node["target"], "summary": node["failureSummary"]}
+        for violation in result["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+def test_unread_notifications_pass_colour_contrast(axe_page: Page, demo_users):
+    page = axe_page
+    _sign_in(page, demo_users["researcher@demo.example.org"])
+    page.goto("/notifications/")
+    expect(page.locator(".notification-unread").first).to_be_visible()
+
+    failures = _contrast_failures(page)
+
+    assert failures == [], json.dumps(failures, indent=1)
+
+
+def test_the_publish_page_passes_colour_contrast(axe_page: Page, demo_users):
+    page = axe_page
+    _sign_in(page, demo_users["admin@demo.example.org"])
+    page.goto("/access/code-of-conduct/publish/")
+    expect(page.locator("code").first).to_be_visible()
+
+    failures = _contrast_failures(page)
+
+    assert failures == [], json.dumps(failures, indent=1)
+
+
+def test_a_refused_signature_moves_the_focus_to_the_error_summary(page: Page, demo_users):
+    _sign_in(page, demo_users["researcher@demo.example.org"])
+    page.goto("/access/code-of-conduct/")
+    page.locator("input[name=printed_name]").fill("Someone Else")
+    page.locator("input[name=password]").fill("not-the-password")
+    page.get_by_role("button", name=re.compile(r"^sign", re.IGNORECASE)).click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nothing was signed.")
+    assert (
+        page.evaluate("document.querySelector('[data-error-summary]').getBoundingClientRect().top")
+        < 900
+    )
