@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.SessionIdleRefreshMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "portal.middleware.RequireTwoFactorMiddleware",
     "portal.middleware.NoStoreForSignedInMiddleware",
@@ -193,7 +194,9 @@ AXES_VERBOSE = False
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not saved on every request: portal.middleware.SessionIdleRefreshMiddleware renews the
+# expiry at most once a minute, so a plain page view writes no session row.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -240,7 +240,45 @@ def test_staff_can_turn_on_two_factor_and_then_use_the_portal(client):
 
 def test_sessions_end_after_thirty_idle_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # Renewed by SessionIdleRefreshMiddleware at most once a minute, not on every request.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "portal.middleware.SessionIdleRefreshMiddleware" in settings.MIDDLEWARE
+
+
+def _session_writes(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(
+        1
+        for q in captured.captured_queries
+        if "django_session" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    )
+
+
+def test_a_plain_page_view_writes_no_session_row(client, researcher):
+    with frozen(timezone.now()) as clock:
+        client.force_login(researcher)
+        first = _session_writes(client, reverse("notifications"))  # renews the expiry
+        clock.shift(20)
+        again = _session_writes(client, reverse("notifications"))
+        clock.shift(30)
+        still = _session_writes(client, reverse("notifications"))
+
+    assert first == 1
+    assert again == still == 0
+
+
+def test_the_session_expiry_is_renewed_once_a_minute_goes_by(client, researcher):
+    with frozen(timezone.now()) as clock:
+        client.force_login(researcher)
+        _session_writes(client, reverse("notifications"))
+        clock.shift(61)
+
+        assert _session_writes(client, reverse("notifications")) == 1
 
 
 def test_idle_session_is_signed_out(client, researcher):
