@@ -5,6 +5,7 @@
 #   make worker  a Celery worker   (needs REDIS_URL)
 #   make beat    Celery beat, the scheduler (needs REDIS_URL)
 #   make lint    ruff, mypy and the import contracts only
+#   make bench   page throughput and p95 against a bare view (PostgreSQL, 100,000 researchers)
 #   make totp EMAIL=researcher@demo.example.org   a demo user's current two-factor code
 #
 # Setup is incremental: the virtualenv is created once with Python 3.12, Python packages are
@@ -29,10 +30,10 @@ PYTEST_ARGS ?=
 PY_STAMP := $(VENV)/.installed-pyproject
 NPM_STAMP := node_modules/.installed-package-lock
 
-.PHONY: help setup run test lint worker beat migrate seed totp clean
+.PHONY: help setup run test lint worker beat migrate seed totp clean bench
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# *//'
+	@sed -n '3,10p' Makefile | sed 's/^# *//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -94,3 +95,15 @@ beat: setup
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+
+# The page benchmark (tests/benchmarks/pages.py): fills BENCH_DATABASE_URL with BENCH_USERS
+# researchers once (kept for later runs), serves the portal with gunicorn and prints each
+# page's requests per second and p95 as a ratio to a bare view, with its query count.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_pages
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+BENCH_USERS ?= 100000
+BENCH_ARGS ?=
+bench: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m tests.benchmarks.pages --users $(BENCH_USERS) $(BENCH_ARGS)
