@@ -421,5 +421,11 @@ class EligibilitySnapshot(models.Model):
     )
     computed_at = models.DateTimeField(help_text="When the daily check last looked.")
 
+    class Meta:
+        indexes = [
+            # The people list's "expiring within 30 days" filter and its next-expiry sort.
+            models.Index(fields=["earliest_expiry"], name="snapshot_earliest_expiry"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.user}: {'eligible' if self.eligible else 'not eligible'}"
