@@ -6,12 +6,14 @@ Playwright's own browser download is not used; the tests skip (and CI fails) whe
 
 import io
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import override_settings
@@ -121,3 +123,15 @@ def fresh_totp_code(user: User) -> str:
     if remaining < 5:
         time.sleep(remaining + 0.5)
     return current_totp_code(user)
+
+
+def sign_in_as(page: Page, user: User) -> None:
+    """Sign a demo user in through the pages: password, then the authenticator code."""
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(fresh_totp_code(user))
+    page.locator("form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))

@@ -11,20 +11,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import TIMEOUT_MS, fresh_totp_code
+from tests.browser.conftest import TIMEOUT_MS, sign_in_as
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _sign_in(page: Page, user) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.locator("input[name=code]").fill(fresh_totp_code(user))
-    page.locator("form button[type=submit]").first.click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 @pytest.fixture
@@ -49,30 +38,26 @@ def _contrast_failures(page: Page) -> list[dict]:
     ]
 
 
-def test_unread_notifications_pass_colour_contrast(axe_page: Page, demo_users):
-    page = axe_page
-    _sign_in(page, demo_users["researcher@demo.example.org"])
-    page.goto("/notifications/")
-    expect(page.locator(".notification-unread").first).to_be_visible()
+@pytest.mark.parametrize(
+    ("email", "path", "shown"),
+    [
+        ("researcher@demo.example.org", "/notifications/", ".notification-unread"),
+        ("admin@demo.example.org", "/access/code-of-conduct/publish/", "code"),
+    ],
+    ids=["unread-notifications", "publish-page-code-samples"],
+)
+def test_the_pages_axe_flagged_pass_colour_contrast(axe_page: Page, demo_users, email, path, shown):
+    sign_in_as(axe_page, demo_users[email])
+    axe_page.goto(path)
+    expect(axe_page.locator(shown).first).to_be_visible()
 
-    failures = _contrast_failures(page)
-
-    assert failures == [], json.dumps(failures, indent=1)
-
-
-def test_the_publish_page_passes_colour_contrast(axe_page: Page, demo_users):
-    page = axe_page
-    _sign_in(page, demo_users["admin@demo.example.org"])
-    page.goto("/access/code-of-conduct/publish/")
-    expect(page.locator("code").first).to_be_visible()
-
-    failures = _contrast_failures(page)
+    failures = _contrast_failures(axe_page)
 
     assert failures == [], json.dumps(failures, indent=1)
 
 
 def test_a_refused_signature_moves_the_focus_to_the_error_summary(page: Page, demo_users):
-    _sign_in(page, demo_users["researcher@demo.example.org"])
+    sign_in_as(page, demo_users["researcher@demo.example.org"])
     page.goto("/access/code-of-conduct/")
     page.locator("input[name=printed_name]").fill("Someone Else")
     page.locator("input[name=password]").fill("not-the-password")

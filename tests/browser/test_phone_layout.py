@@ -3,10 +3,9 @@ next due date without sideways scrolling: cards, not tables."""
 
 import re
 
-from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOT_DIR, TIMEOUT_MS, fresh_totp_code
+from tests.browser.conftest import SCREENSHOT_DIR, TIMEOUT_MS, sign_in_as
 
 PHONE = {"width": 390, "height": 844}
 
@@ -17,17 +16,6 @@ def _phone_page(browser: Browser, live_server) -> Page:
     return context.new_page()
 
 
-def _sign_in(page: Page, user) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.locator("input[name=code]").fill(fresh_totp_code(user))
-    page.locator("form button[type=submit]").first.click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
-
-
 def _no_sideways_scrolling(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide at {PHONE['width']}px"
@@ -36,7 +24,7 @@ def _no_sideways_scrolling(page: Page) -> None:
 def test_the_requirements_page_fits_a_phone(browser, live_server, demo_users):
     page = _phone_page(browser, live_server)
     try:
-        _sign_in(page, demo_users["expiring.researcher@demo.example.org"])
+        sign_in_as(page, demo_users["expiring.researcher@demo.example.org"])
         page.goto("/access/")
 
         cards = page.locator("[data-requirement-card]")
@@ -54,7 +42,7 @@ def test_the_requirements_page_fits_a_phone(browser, live_server, demo_users):
 def test_the_people_list_fits_a_phone(browser, live_server, demo_users):
     page = _phone_page(browser, live_server)
     try:
-        _sign_in(page, demo_users["auditor@demo.example.org"])
+        sign_in_as(page, demo_users["auditor@demo.example.org"])
         page.goto("/access/people/")
 
         cards = page.locator("[data-person-card]")

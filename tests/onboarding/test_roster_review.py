@@ -490,3 +490,47 @@ def test_only_a_program_admin_may_confirm_a_restore(auditor, program_admin, ten_
 
     copy.refresh_from_db()
     assert copy.awaiting_review
+
+
+def _query_count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # renews the session, if it is due
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_an_import_page_costs_the_same_queries_for_few_entries_and_many(
+    client, program_admin, user_factory, db
+):
+    client.force_login(program_admin)
+    counts = []
+    for size in (3, 30):
+        emails = [f"size{size}-{i}@example.org" for i in range(size)]
+        for email in emails[: size // 3]:
+            user_factory(email=email)  # some with portal accounts, named in the preview
+        roster_import(
+            source=_source(_csv(emails)), actor=None, drop_reason="Each test roster replaces all."
+        )
+        staged = roster_stage(source=_source(_csv([*emails[1:], "new@example.org"])), actor=None)
+        counts.append(_query_count(client, reverse("access-roster-import", args=[staged.pk])))
+
+    assert counts[0] == counts[1]
+
+
+def test_the_roster_page_costs_the_same_queries_for_few_imports_and_many(client, program_admin, db):
+    client.force_login(program_admin)
+    counts = []
+    for imports in (2, 12):
+        while RosterImport.objects.count() < imports:
+            n = RosterImport.objects.count()
+            roster_import(
+                source=_source(_csv([f"p{n}@example.org"])),
+                actor=None,
+                drop_reason="Each test roster replaces the one before.",
+            )
+        counts.append(_query_count(client, reverse("access-roster")))
+
+    assert counts[0] == counts[1]

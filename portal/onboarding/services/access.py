@@ -60,7 +60,6 @@ from portal.roles import ONBOARDING_ROLES
 
 ELIGIBILITY_CHANGED = PortalAction.ELIGIBILITY_CHANGED
 REQUIREMENTS_URL = "/access/"
-_REMINDING_STATES = (State.COMPLETE, State.EXPIRING_SOON)
 
 
 def onboarding_user_batches(*, batch_size: int) -> Iterator[list[int]]:

@@ -42,6 +42,17 @@ DROP_REASON_MIN = 10
 DROP_REASON_MAX = 2000
 
 
+def _checked_drop_reason(reason: str) -> str:
+    """The reason for a large drop, trimmed; refused when longer than DROP_REASON_MAX."""
+    reason = reason.strip()
+    if len(reason) > DROP_REASON_MAX:
+        raise DomainError(
+            f"The reason for the drop is {len(reason)} characters long; keep it to "
+            f"{DROP_REASON_MAX} or fewer. Nothing was changed."
+        )
+    return reason
+
+
 class RosterDropNeedsConfirmation(DomainError):
     """Putting the roster in force would drop a large share of the current roster."""
 
@@ -184,12 +195,7 @@ def roster_confirm(
             "This roster is no longer awaiting review (it was put in force or set aside); "
             "upload it again to import it."
         )
-    drop_reason = drop_reason.strip()
-    if len(drop_reason) > DROP_REASON_MAX:
-        raise DomainError(
-            f"The reason for the drop is {len(drop_reason)} characters long; keep it to "
-            f"{DROP_REASON_MAX} or fewer. Nothing was changed."
-        )
+    drop_reason = _checked_drop_reason(drop_reason)
     previous = RosterImport.objects.select_for_update().filter(is_current=True).first()
     diff = roster_diff(roster)
     if diff.needs_drop_confirmation and len(drop_reason) < DROP_REASON_MIN:
@@ -255,11 +261,7 @@ def roster_import(
     roster staged for a program admin to review on the roster page; the current roster
     stays in force.
     """
-    if len(drop_reason.strip()) > DROP_REASON_MAX:  # refused before anything is staged
-        raise DomainError(
-            f"The reason for the drop is {len(drop_reason.strip())} characters long; keep it "
-            f"to {DROP_REASON_MAX} or fewer. Nothing was changed."
-        )
+    _checked_drop_reason(drop_reason)  # refused before anything is staged
     roster = roster_stage(source=source, actor=actor)
     return roster_confirm(roster=roster, actor=actor, drop_reason=drop_reason)
 

@@ -5,14 +5,14 @@ any import and restores an earlier one."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
-from portal.models import RosterImport, User
+from portal.models import RosterImport
 from portal.onboarding.forms_roster import RosterConfirmForm, RosterUploadForm
 from portal.onboarding.roster_files import CsvRosterSource, RosterInvalid
 from portal.onboarding.selectors import (
@@ -30,7 +30,7 @@ from portal.onboarding.services.roster import (
     roster_restore_stage,
     roster_stage,
 )
-from portal.permissions import can
+from portal.onboarding.views import allowed_or_404
 
 IMPORTS_PER_PAGE = 25
 ENTRIES_PER_PAGE = 100
@@ -39,25 +39,17 @@ ENTRIES_PER_PAGE = 100
 PREVIEW_LIMIT = 200
 
 
-def _allowed(request: AuthenticatedHttpRequest, action: str) -> User:
-    """The signed-in user, if the permission table lets them take `action`; 404 otherwise,
-    like every page a role does not use."""
-    if not can(request.user, action):
-        raise Http404("No such page.")
-    return request.user
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """See the current import and the history (program admins and auditors); upload a
     roster for review (program admins)."""
-    _allowed(request, "roster.read")
+    allowed_or_404(request, "roster.read")
     form = RosterUploadForm()
     problems = []
     error = ""
     if request.method == "POST":
-        actor = _allowed(request, "roster.import")
+        actor = allowed_or_404(request, "roster.import")
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -125,14 +117,14 @@ def _render_import(
 def roster_import_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One import: its entries, and for a roster awaiting review what it would change.
     Program admins and auditors."""
-    _allowed(request, "roster.read")
+    allowed_or_404(request, "roster.read")
     return _render_import(request, get_object_or_404(roster_imports(), pk=pk))
 
 
 @login_required
 @require_POST
 def roster_confirm_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _allowed(request, "roster.import")
+    actor = allowed_or_404(request, "roster.import")
     roster = get_object_or_404(roster_imports(), pk=pk)
     needs = roster.awaiting_review and roster_diff(roster).needs_drop_confirmation
     form = RosterConfirmForm(request.POST, needs_drop_confirmation=needs)
@@ -160,7 +152,7 @@ def roster_confirm_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def roster_discard_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _allowed(request, "roster.import")
+    actor = allowed_or_404(request, "roster.import")
     roster = get_object_or_404(roster_imports(), pk=pk)
     try:
         roster_discard(roster=roster, actor=actor)
@@ -174,7 +166,7 @@ def roster_discard_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def roster_restore_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    actor = _allowed(request, "roster.restore")
+    actor = allowed_or_404(request, "roster.restore")
     roster = get_object_or_404(roster_imports(), pk=pk)
     try:
         copy = roster_restore_stage(roster=roster, actor=actor)

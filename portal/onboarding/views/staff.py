@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +39,7 @@ from portal.onboarding.selectors import (
     program_today,
 )
 from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
+from portal.onboarding.views import allowed_or_404
 from portal.onboarding.views.requirements import requirement_rows
 from portal.permissions import can
 from portal.roles import ONBOARDING_ROLES, Role
@@ -60,15 +61,6 @@ _REQUIREMENT_LABELS: dict[str, str] = {
 }
 
 
-def _allowed(request: AuthenticatedHttpRequest, action: str, obj: object | None = None) -> User:
-    """The signed-in user, if the permission table lets them take `action`; else 404, as
-    for a page that does not exist."""
-    user = request.user
-    if not can(user, action, obj):
-        raise Http404("No such page.")
-    return user
-
-
 @dataclass(frozen=True)
 class PersonRow:
     person: User
@@ -83,7 +75,7 @@ class PersonRow:
 @login_required
 @require_GET
 def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    viewer = _allowed(request, "access.people.view")
+    viewer = allowed_or_404(request, "access.people.view")
     # Unbound without a query string, so a first visit shows no errors.
     form = PeopleFilterForm(request.GET) if request.GET else PeopleFilterForm()
     asked = PeopleFilterForm(request.GET).cleaned_or_defaults()
@@ -172,7 +164,7 @@ def _record_context(
 @login_required
 @require_GET
 def person_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    viewer = _allowed(request, "access.people.view")
+    viewer = allowed_or_404(request, "access.people.view")
     person = get_object_or_404(onboarding_people(viewer=viewer), pk=pk)
     return render(request, "onboarding/staff/person.html", _record_context(request, person))
 
@@ -181,7 +173,7 @@ def person_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_bypass_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(onboarding_people(viewer=request.user), pk=pk)
-    actor = _allowed(request, "requirement_bypass.grant", person)
+    actor = allowed_or_404(request, "requirement_bypass.grant", person)
     form = BypassGrantForm(request.POST)
     if form.is_valid():
         try:
@@ -211,7 +203,7 @@ def person_bypass_revoke(
     confirmation; only a confirmed POST with a reason revokes."""
     person = get_object_or_404(onboarding_people(viewer=request.user), pk=pk)
     bypass = get_object_or_404(bypasses_of(person=person), pk=bypass_pk)
-    actor = _allowed(request, "requirement_bypass.revoke", bypass)
+    actor = allowed_or_404(request, "requirement_bypass.revoke", bypass)
     form = BypassRevokeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
