@@ -17,5 +17,8 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa import signals
 
+        from portal.facts import connect_invalidation
+
+        connect_invalidation()
         signals.authenticator_added.connect(_recheck_after_two_factor_change)
         signals.authenticator_removed.connect(_recheck_after_two_factor_change)

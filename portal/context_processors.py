@@ -3,9 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal.facts import user_facts
 from portal.models import User
 from portal.navigation import dashboards_for, shows_admin_link
-from portal.selectors import unread_notification_count
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -18,5 +18,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if isinstance(user, User) and user.is_authenticated:
         context["nav_dashboards"] = dashboards_for(user)
         context["nav_show_admin"] = shows_admin_link(user)
-        context["unread_notifications"] = unread_notification_count(user=user)
+        context["unread_notifications"] = user_facts(user).unread_notifications
     return context

@@ -44,14 +44,11 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
-            and user.holds_staff_role
-        ):
-            from portal.selectors import user_has_two_factor
+        if user.is_authenticated and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES):
+            from portal.facts import user_facts
 
-            if not user_has_two_factor(user=user):
+            facts = user_facts(user)
+            if user.holds_staff_role and not facts.two_factor:
                 messages.warning(
                     request,
                     "Your role requires two-factor authentication. Set up an authenticator "

@@ -17,6 +17,7 @@ from django.template.base import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from portal.facts import user_facts_changed
 from portal.models import Notification, ReminderLog, User
 from portal.permissions import ensure_can
 
@@ -150,5 +151,6 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
     if notification.read_at is None:
         now = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        user_facts_changed([notification.user_id])  # the unread count
         notification.refresh_from_db(fields=["read_at"])
     return notification

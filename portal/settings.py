@@ -126,6 +126,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Template fragments the same on many pages (base.html): kept in each process's memory, as
+# their keys name everything they show and they never need invalidating.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "portal-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Users, authentication, sessions --------------------------------------------------
 
@@ -193,6 +201,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_VERBOSE = False
 
 # Sessions end after 30 minutes without a request.
+# Sessions are read from the cache (Redis in production) and written through to the
+# database, so that a page view reads no session row and a cache flush signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 30 * 60
 # Not saved on every request: portal.middleware.SessionIdleRefreshMiddleware renews the
 # expiry at most once a minute, so a plain page view writes no session row.

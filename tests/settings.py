@@ -20,4 +20,7 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests run against the real backends (DATABASE_URL/REDIS_URL) but keep Celery eager unless
 # a test starts a worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": CACHES["fragments"],
+}

@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.facts import user_facts
 from portal.models import User
 from portal.onboarding.eligibility import (
     EXPIRING_SOON_DAYS,
@@ -129,7 +130,13 @@ def access_banner(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not can(user, "access.requirements.view"):
         return {}
-    status = getattr(request, _STATUS_ATTRIBUTE, None)
-    if status is None:
-        status = access_status_for(user)
+    status = getattr(request, _STATUS_ATTRIBUTE, None) or request_access_status(user)
     return {"access_banner": banner_items(status)}
+
+
+def request_access_status(user: User) -> AccessStatus:
+    """The user's access status for showing it (banner, dashboard card, the dashboard's
+    redirect): from the cached per-user facts. Never for a decision: the gate reads the
+    database."""
+    status = user_facts(user).access
+    return status if status is not None else access_status_for(user)

@@ -42,6 +42,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
     parser.add_argument(
+        "--only", default="", help="Measure only the pages whose label contains this text."
+    )
+    parser.add_argument(
         "--session-save-every-request",
         action="store_true",
         help="Serve with the session written on every request (the cost before it was not).",
@@ -156,6 +159,51 @@ def _session_cookie(user: Any) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+NOTIFICATIONS = 500  # the researcher's notices: the list page shows 25 of them
+
+
+def _notifications(user: Any, count: int) -> None:
+    """Give `user` `count` notices (half of them read), rendered as `notify` renders them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import Notification
+    from portal.notifications import _render
+
+    have = Notification.objects.filter(user=user).count()
+    if have >= count:
+        return
+    subject, text, html, summary = _render(
+        "access_expiring",
+        {
+            "user": user,
+            "url": "/access/",
+            "lapses_on": timezone.localdate() + timedelta(days=30),
+            "days_left": 30,
+            "requirements": [],
+        },
+    )
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            template="access_expiring",
+            subject=subject,
+            summary=summary,
+            body_text=text,
+            body_html=html,
+            url="/access/",
+            read_at=now if n % 2 else None,
+            email_sent_at=now,
+        )
+        for n in range(count - have)
+    )
+    # bulk_create leaves created_at to auto_now_add: spread the notices over the past days.
+    for n, pk in enumerate(Notification.objects.filter(user=user).values_list("pk", flat=True)):
+        Notification.objects.filter(pk=pk).update(created_at=now - timedelta(hours=n))
+
+
 def _cookies() -> dict[str, str]:
     """A session for an auditor (staff pages) and one for an eligible researcher."""
     from allauth.mfa.models import Authenticator
@@ -179,6 +227,7 @@ def _cookies() -> dict[str, str]:
         for u in User.objects.filter(email__startswith="bench").order_by("pk")[:200]
         if u.groups.filter(name=Role.RESEARCHER).exists() and access_status_for(u).eligible
     )
+    _notifications(researcher, NOTIFICATIONS)
     return {"staff": _session_cookie(auditor), "researcher": _session_cookie(researcher)}
 
 
@@ -285,6 +334,7 @@ def _queries(path: str, cookie: str) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # rows as measured
     if args.session_save_every_request:
         os.environ["BENCH_SESSION_SAVE_EVERY_REQUEST"] = "1"
     _setup()
@@ -300,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{'page':<40} {'queries':>7} {'req/s':>8} {'share':>7} {'p95 ms':>8} "
             f"{'p95 ratio':>9} {'bare req/s':>10}"
         )
-        for page in PAGES:
+        for page in [p for p in PAGES if args.only in p.label]:
             cookie = cookies.get(page.who, "")
             bare = _load(args, "/bench/bare/", "")
             load = _load(args, page.path, cookie)

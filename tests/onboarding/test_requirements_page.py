@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
+from portal.facts import user_facts
 from portal.models import (
     CodeOfConductSignature,
     Consent,
@@ -452,10 +453,12 @@ def test_a_team_member_sees_the_banner_30_days_before_an_expiry(client, authoriz
 
 # --- queries ------------------------------------------------------------------------------
 
-# Session, user, roles, the access status (one, from the selector), last-done dates (three)
-# and unread notifications. No session save: the session is renewed at most once a minute
-# (the warm-up request did it). The banner reuses the page's access status.
-ACCESS_PAGE_QUERIES = 8
+# The user and the last-done dates (three); the session, the roles, the unread count and the
+# access status come from the cache (portal.facts). No session save: the session is renewed
+# at most once a minute (the warm-up request did it). After a change to the user's records
+# the page reads their facts again: roles, two-factor, unread count and access status.
+ACCESS_PAGE_QUERIES = 4
+FACTS_QUERIES = 4
 
 
 def test_the_requirements_page_makes_a_fixed_number_of_queries(
@@ -468,6 +471,8 @@ def test_the_requirements_page_makes_a_fixed_number_of_queries(
 
     make_eligible(researcher)
     CodeOfConductSignatureFactory(user=researcher)
+    with django_assert_num_queries(ACCESS_PAGE_QUERIES + FACTS_QUERIES):
+        client.get(ACCESS_URL)
     with django_assert_num_queries(ACCESS_PAGE_QUERIES):
         client.get(ACCESS_URL)
 
@@ -478,16 +483,14 @@ def _request(user):
     return request
 
 
-def test_the_banner_context_processor_makes_one_query_for_a_researcher(
+def test_the_banner_context_processor_reads_the_cached_facts_for_a_researcher(
     researcher, django_assert_num_queries
 ):
     make_eligible(researcher, today=SIGNED_ON)
-    researcher.role_names  # loaded by the navigation before the banner runs  # noqa: B018
-    with (
-        frozen(at_noon(EXPIRES_ON - timedelta(days=3))),
-        django_assert_num_queries(1),
-    ):
-        context = access_banner(_request(researcher))
+    with frozen(at_noon(EXPIRES_ON - timedelta(days=3))):
+        user_facts(researcher)  # read by the middleware before any page renders
+        with django_assert_num_queries(0):
+            context = access_banner(_request(researcher))
 
     # Soonest first: the roster authorization runs one day longer than the other two.
     assert [item.requirement for item in context["access_banner"]] == [

@@ -243,6 +243,7 @@ def test_sessions_end_after_thirty_idle_minutes(settings):
     # Renewed by SessionIdleRefreshMiddleware at most once a minute, not on every request.
     assert settings.SESSION_SAVE_EVERY_REQUEST is False
     assert "portal.middleware.SessionIdleRefreshMiddleware" in settings.MIDDLEWARE
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
 
 
 def _session_writes(client, url: str) -> int:
@@ -270,6 +271,21 @@ def test_a_plain_page_view_writes_no_session_row(client, researcher):
 
     assert first == 1
     assert again == still == 0
+
+
+def test_a_plain_page_view_reads_the_session_from_the_cache_not_the_database(client, researcher):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(researcher)
+    client.get(reverse("notifications"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("notifications")).status_code == 200
+    assert not [q for q in captured.captured_queries if "django_session" in q["sql"]]
+
+    cache.clear()  # a flushed cache signs nobody out: the session is read from the database
+    assert client.get(reverse("notifications")).status_code == 200
 
 
 def test_the_session_expiry_is_renewed_once_a_minute_goes_by(client, researcher):

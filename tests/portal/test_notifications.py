@@ -117,7 +117,7 @@ def test_the_email_leaves_only_after_commit_with_text_and_html(
         notification = _notice(researcher)
         assert mail.outbox == []
 
-    assert len(callbacks) == 1
+    assert callbacks
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [researcher.email]

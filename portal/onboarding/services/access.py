@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from portal.actions import PortalAction
 from portal.audit import audit_record
+from portal.facts import access_facts_changed_for_everyone, user_facts_changed
 from portal.models import EligibilitySnapshot, ReminderLog, User
 from portal.notifications import notify, reminder_send_once
 from portal.onboarding.eligibility import (
@@ -323,6 +324,11 @@ def access_recheck_after_commit(*, user_ids: Iterable[int] | None) -> None:
     failure here never undoes the change that caused it: the nightly job catches up.
     """
     ids = None if user_ids is None else sorted(set(user_ids))
+    # What pages show (the banner, the dashboard card) is read from the cached facts.
+    if ids is None:
+        access_facts_changed_for_everyone()
+    else:
+        user_facts_changed(ids)
 
     def recheck() -> None:
         if ids is None:

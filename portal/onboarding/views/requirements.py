@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
-from portal.onboarding.context_processors import remember_access_status
+from portal.onboarding.context_processors import remember_access_status, request_access_status
 from portal.onboarding.eligibility import (
     STATE_LABELS,
     AccessStatus,
@@ -305,7 +305,7 @@ def requirements(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every requirement with its state, when it was last done and next due, and one next
     step. Open to anyone signed in: staff who also apply meet the same requirements."""
     user = request.user
-    status = access_status_for(user)
+    status = request_access_status(user)
     remember_access_status(request, status)
     return render(
         request,
@@ -323,7 +323,7 @@ def redirect_unless_eligible(request: AuthenticatedHttpRequest, role: str) -> Ht
     to the requirements page, saying why; None when they may stay."""
     if role not in ONBOARDING_ROLES:
         return None
-    status = access_status_for(request.user)
+    status = request_access_status(request.user)
     if status.eligible:
         return None
     lapsed = [r.label for r in status.requirements if r.state == State.EXPIRED]
