@@ -1,10 +1,10 @@
 """What every signed-in page needs to know about its user, read once per request from the
 cache: the roles they hold, whether two-factor authentication is on, how many notifications
-they have not read and, for those who onboard, their access status (the banner and the
-dashboard gate).
+they have and have not read and, for those who onboard, their access status (the banner,
+the dashboard gate, the requirements page) and when they last did each requirement.
 
-From the database these cost four queries, one of them the access status with its twenty
-subqueries; from the cache, one round trip. Each user's facts are stored under a stamp: the
+From the database these cost up to seven queries, one of them the access status with its
+twenty subqueries; from the cache, one round trip. Each user's facts are stored under a stamp: the
 user's generation, the program-wide access generation and the program's day. A change
 bumps a generation (`user_facts_changed` for some users, `access_facts_changed_for_everyone`
 for a program-wide change: a Code of Conduct version made current, a roster put in force)
@@ -22,10 +22,13 @@ These facts decide what a page shows and where the dashboard sends a researcher.
 never trusts them: permission checks and the eligibility gate read the database.
 """
 
+import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
@@ -36,6 +39,9 @@ from portal.models import User
 
 if TYPE_CHECKING:
     from portal.onboarding.eligibility import AccessStatus
+    from portal.onboarding.selectors import CompletionDates
+
+logger = logging.getLogger(__name__)
 
 FACTS_TTL = 15 * 60  # seconds
 _GLOBAL_KEY = "portal:facts:access-generation"
@@ -50,7 +56,22 @@ def _generation_key(user_id: int) -> str:
 
 
 def _facts_key(user_id: int) -> str:
-    return f"portal:facts:{user_id}"
+    return f"portal:facts:{_shape()}:{user_id}"
+
+
+@lru_cache(maxsize=1)
+def _shape() -> str:
+    """A digest of the stored classes' fields: facts pickled by an older release of the code
+    (another shape) are never read back, they are simply not found."""
+    from portal.onboarding.eligibility import AccessStatus, RequirementStatus
+    from portal.onboarding.selectors import CompletionDates
+
+    names = [
+        f"{cls.__name__}.{f.name}"
+        for cls in (UserFacts, AccessStatus, RequirementStatus, CompletionDates)
+        for f in fields(cls)
+    ]
+    return hashlib.sha256(",".join(names).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -59,24 +80,34 @@ class UserFacts:
 
     roles: frozenset[str]
     two_factor: bool
+    notifications: int
     unread_notifications: int
-    access: "AccessStatus | None"  # None for a user who does not onboard
+    # For a user who onboards; None for the others.
+    access: "AccessStatus | None"
+    completion: "CompletionDates | None"
 
 
 def _compute(user: User, day: date) -> UserFacts:
-    from portal.onboarding.selectors import access_status_for
+    from portal.onboarding.selectors import access_status_for, completion_dates_for
     from portal.permissions import can
-    from portal.selectors import unread_notification_count, user_has_two_factor
+    from portal.selectors import notification_counts, user_has_two_factor
 
     roles = frozenset(user.groups.values_list("name", flat=True))
     user.__dict__["role_names"] = roles  # `can` below reads the roles just loaded
+    onboards = can(user, "access.requirements.view")
+    completion = completion_dates_for(user=user) if onboards else None
+    notifications, unread = notification_counts(user=user)
     return UserFacts(
         roles=roles,
-        two_factor=user_has_two_factor(user=user),
-        unread_notifications=unread_notification_count(user=user),
-        access=(
-            access_status_for(user, today=day) if can(user, "access.requirements.view") else None
+        two_factor=(
+            completion.two_factor_since is not None
+            if completion is not None
+            else user_has_two_factor(user=user)
         ),
+        notifications=notifications,
+        unread_notifications=unread,
+        access=access_status_for(user, today=day) if onboards else None,
+        completion=completion,
     )
 
 
@@ -92,7 +123,11 @@ def user_facts(user: User) -> UserFacts:
         return memo[1]
     day = program_today()
     keys = [_generation_key(user.pk), _GLOBAL_KEY, _facts_key(user.pk)]
-    found = cache.get_many(keys)
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # an unreadable entry is a miss; the facts are read again
+        logger.warning("Reading the cached facts of user %s failed.", user.pk, exc_info=True)
+        found = {}
     stamp = (found.get(keys[0]), found.get(keys[1]), day.isoformat())
     stored = found.get(keys[2])
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:  # noqa: PLR2004

@@ -1,7 +1,7 @@
 """Reads shared by views, tasks and commands, scoped to the user who asks."""
 
 from allauth.mfa.models import Authenticator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from portal.models import Notification, User
 
@@ -16,5 +16,9 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def unread_notification_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+def notification_counts(*, user: User) -> tuple[int, int]:
+    """How many notifications the user has, and how many of them are unread (one query)."""
+    counts = Notification.objects.filter(user=user).aggregate(
+        total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True))
+    )
+    return counts["total"], counts["unread"]

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -11,17 +12,20 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.documents import document_open, documents_visible_to
+from portal.facts import user_facts
+from portal.fragments import cached_fragments, short_digest
 from portal.health import health_report
 from portal.http import AuthenticatedHttpRequest
-from portal.models import Notification
 from portal.navigation import ROLE_DASHBOARDS, dashboards_for
 from portal.notifications import notification_mark_read as mark_read
 from portal.onboarding.views.requirements import redirect_unless_eligible
+from portal.paging import CountedPaginator
 from portal.selectors import notifications_for
 
 
@@ -60,26 +64,50 @@ NOTIFICATIONS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
-class NotificationRow:
-    notification: Notification
-    link: str
+class _NoticeRow:
+    """What the list reads for each notice on the page; the rest only to render a row anew."""
+
+    pk: int
+    read_at: datetime | None
+    link: str  # only links inside the portal are shown; anything else is dropped
+
+    @property
+    def key(self) -> str:
+        read = self.read_at.timestamp() if self.read_at else 0
+        zone = timezone.get_current_timezone_name()
+        return f"{self.pk}:{read}:{short_digest(self.link)}:{zone}"
 
 
 @login_required
 @require_GET
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The user's own in-app notifications, newest first, 25 to a page."""
-    paginator = Paginator(notifications_for(user=request.user), NOTIFICATIONS_PER_PAGE)
+    """The user's own in-app notifications, newest first, 25 to a page.
+
+    The total comes with the user's cached facts and each row is a cached fragment, so a
+    page costs one light query (the page's ids and read times) once its rows were shown.
+    """
+    notices = notifications_for(user=request.user)
+    paginator = CountedPaginator(
+        notices.values_list("pk", "read_at", "url"),
+        NOTIFICATIONS_PER_PAGE,
+        count=user_facts(request.user).notifications,
+    )
     page = paginator.get_page(request.GET.get("page"))
     host = request.get_host()
-    rows = [
-        # Only links inside the portal are shown; anything else is dropped, not linked.
-        NotificationRow(
-            notification=n,
-            link=n.url if url_has_allowed_host_and_scheme(n.url, allowed_hosts={host}) else "",
-        )
-        for n in page
-    ]
+
+    def contexts(missing: list[_NoticeRow]) -> list[dict[str, Any]]:
+        loaded = notices.in_bulk([row.pk for row in missing])
+        return [{"n": loaded[row.pk], "link": row.link} for row in missing]
+
+    rows = cached_fragments(
+        "portal/_notification_row.html",
+        [
+            _NoticeRow(pk, read_at, url if url_has_allowed_host_and_scheme(url, {host}) else "")
+            for pk, read_at, url in page
+        ],
+        key=lambda row: row.key,
+        contexts=contexts,
+    )
     return render(
         request,
         "portal/notifications.html",

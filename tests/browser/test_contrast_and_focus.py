@@ -1,6 +1,7 @@
 """axe-core (from npm) finds no colour-contrast failure on the pages it flagged (unread
 notification rows, the publish page's code samples), and a refused form moves the focus
-to its error summary (the signing page first, whose form sits below the long text)."""
+to its error summary (the signing page first, whose form sits below the long text); the
+notification list's cached rows mark a notice read through the page's one form."""
 
 import json
 import re
@@ -71,3 +72,23 @@ def test_a_refused_signature_moves_the_focus_to_the_error_summary(page: Page, de
         page.evaluate("document.querySelector('[data-error-summary]').getBoundingClientRect().top")
         < 900
     )
+
+
+def test_mark_as_read_in_the_list_submits_the_pages_one_form(page: Page, demo_users):
+    """Each row's button submits the page's single form (#mark-read-form) to its own notice:
+    the rows are cached fragments and carry no CSRF token of their own."""
+    sign_in_as(page, demo_users["researcher@demo.example.org"])
+    page.goto("/notifications/")
+    unread = page.locator(".notification-unread")
+    before = unread.count()
+    assert before > 0
+    first = unread.first
+    notice = first.get_attribute("data-notification")
+
+    first.get_by_role("button", name=re.compile("^Mark as read")).click()
+
+    expect(page).to_have_url(re.compile(r"/notifications/$"))
+    expect(page.locator(f'[data-notification="{notice}"]')).to_have_class(
+        re.compile("notification-read")
+    )
+    expect(page.locator(".notification-unread")).to_have_count(before - 1)

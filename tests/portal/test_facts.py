@@ -171,3 +171,23 @@ def test_a_bump_for_one_user_leaves_the_others_cached(
     other = _fresh(authorized_user)
     with django_assert_num_queries(0):
         user_facts(other)
+
+
+def test_the_redis_cache_builds_one_client_per_pool_not_one_per_call():
+    from portal.cache import SharedClientRedisCacheClient
+
+    client = SharedClientRedisCacheClient(["redis://127.0.0.1:6379/0"])
+
+    assert client.get_client() is client.get_client()
+    assert client.get_client(write=True) is client.get_client()
+
+
+def test_an_unreadable_cache_entry_is_read_again_from_the_database(researcher):
+    """Facts pickled by another release of the code are a miss, not an error page."""
+    user_facts(_fresh(researcher))
+    internal = cache.make_key(_facts_key(researcher.pk))
+    cache._cache[internal] = b"not a pickle"  # type: ignore[attr-defined]
+
+    facts = user_facts(_fresh(researcher))
+
+    assert facts.roles == frozenset({Role.RESEARCHER})

@@ -142,7 +142,7 @@ def test_database_and_redis_urls_are_used_when_set():
     assert values["eager"] is False
     assert values["broker"] == "redis://broker.example.org:6379/2"
     assert values["result_backend"] == "redis://broker.example.org:6379/2"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "portal.cache.PortalRedisCache"
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
+from portal.facts import user_facts
 from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.onboarding.context_processors import remember_access_status, request_access_status
@@ -312,7 +313,8 @@ def requirements(request: AuthenticatedHttpRequest) -> HttpResponse:
         "onboarding/requirements.html",
         {
             "status": status,
-            "rows": requirement_rows(user, status),
+            # From the cached facts, as the status is (staff who do not onboard: read now).
+            "rows": requirement_rows(user, status, user_facts(user).completion),
             "next_step": next_step(status, user),
         },
     )
