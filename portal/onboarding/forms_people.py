@@ -26,8 +26,12 @@ class PeopleFilterForm(PortalForm):
     q = forms.CharField(
         label="Name or email address",
         required=False,
+        min_length=3,
         max_length=200,
-        error_messages={"max_length": "Search with 200 characters or fewer."},
+        error_messages={
+            "min_length": "Type at least 3 characters of a name or email address to search.",
+            "max_length": "Search with 200 characters or fewer.",
+        },
     )
     verdict = forms.ChoiceField(label="Verdict", choices=VERDICTS, required=False)
     expiring = forms.BooleanField(label="Expiring within 30 days", required=False)

@@ -423,8 +423,9 @@ class EligibilitySnapshot(models.Model):
 
     class Meta:
         indexes = [
-            # The people list's "expiring within 30 days" filter and its next-expiry sort.
-            models.Index(fields=["earliest_expiry"], name="snapshot_earliest_expiry"),
+            # The people list's "expiring within 30 days" filter and its next-expiry sort
+            # (ties in the order people joined), read in order from the index.
+            models.Index(fields=["earliest_expiry", "user"], name="snapshot_expiry_user"),
         ]
 
     def __str__(self) -> str:

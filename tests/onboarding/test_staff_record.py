@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from portal.models import AuditEvent, RequirementBypass
 from portal.onboarding.selectors import onboarding_people
+from portal.onboarding.services.access import access_recheck_all
 from portal.roles import Role
 from tests.factories import RequirementBypassFactory, UserFactory, make_eligible
 from tests.helpers import FROZEN_TODAY as TODAY
@@ -23,10 +24,12 @@ REASON = "Roster export delayed; CT access confirmed with the Workbench team."
 
 
 def _people(count: int, *, eligible: bool) -> list:
+    """`count` researchers with their verdicts recorded, as the nightly check records them."""
     people = UserFactory.create_batch(count, roles=[Role.RESEARCHER], two_factor=True)
     if eligible:
         for person in people:
             make_eligible(person, today=TODAY - timedelta(days=5))
+    access_recheck_all(today=TODAY)
     return people
 
 
@@ -40,17 +43,18 @@ def test_staff_see_researchers_and_authorized_users_with_their_verdict(db, clien
     )
     member = UserFactory(full_name="Ben Member", roles=[Role.AUTHORIZED_USER])
     UserFactory(full_name="Carl Reviewer", roles=[Role.PRAB_MEMBER], two_factor=True)
+    access_recheck_all(today=TODAY)
     client.force_login(request.getfixturevalue(role))
 
     response = client.get(reverse("access-people"))
 
     assert response.status_code == 200
     page = response.content.decode()
-    rows = {row.person.full_name: row for row in response.context["rows"]}
+    rows = {line.row.full_name: line for line in response.context["rows"]}
     assert set(rows) == {"Ada Eligible", "Ben Member"}
-    assert rows["Ada Eligible"].status.eligible
-    assert not rows["Ben Member"].status.eligible
-    assert rows["Ben Member"].roles == ["Authorized biospecimen user"]
+    assert rows["Ada Eligible"].row.eligible
+    assert not rows["Ben Member"].row.eligible
+    assert rows["Ben Member"].roles == "Authorized biospecimen user"
     assert f'data-person="{eligible.pk}"' in page
     assert f'data-person="{member.pk}"' in page
     assert "Carl Reviewer" not in page
@@ -100,8 +104,8 @@ def test_the_list_is_searched_by_name_or_email(client, auditor):
     by_email = client.get(reverse("access-people"), {"q": "MW@KINGS"})
     nobody = client.get(reverse("access-people"), {"q": "watson"})
 
-    assert [r.person.full_name for r in by_name.context["rows"]] == ["Rosalind Franklin"]
-    assert [r.person.full_name for r in by_email.context["rows"]] == ["Maurice Wilkins"]
+    assert [r.row.full_name for r in by_name.context["rows"]] == ["Rosalind Franklin"]
+    assert [r.row.full_name for r in by_email.context["rows"]] == ["Maurice Wilkins"]
     assert nobody.context["rows"] == []
     assert "Nobody matches “watson”" in nobody.content.decode()
 
@@ -111,11 +115,19 @@ def test_the_list_is_paginated_50_to_a_page(client, auditor):
     client.force_login(auditor)
 
     first = client.get(reverse("access-people"))
-    second = client.get(reverse("access-people"), {"page": 2})
+    following = first.context["page"].next
+    second = client.get(reverse("access-people"), {"after": following})
+    last = client.get(reverse("access-people"), {"page": "last"})
 
     assert len(first.context["rows"]) == 50
+    assert f'href="?after={following}"' in first.content.decode()
+    assert "Showing people 1 to 50 of 51." in first.content.decode()
     assert len(second.context["rows"]) == 1
-    assert 'href="?page=2"' in first.content.decode()
+    assert "Showing people 51 to 51 of 51." in second.content.decode()
+    # The last page is the last 50 people, ending with the one the second page shows.
+    assert len(last.context["rows"]) == 50
+    assert last.context["rows"][-1].row.pk == second.context["rows"][0].row.pk
+    assert "Showing people 2 to 51 of 51." in last.content.decode()
 
 
 @pytest.mark.parametrize("count", [10, 30])
@@ -129,7 +141,7 @@ def test_the_list_costs_the_same_number_of_queries_for_10_or_30_people(
         response = client.get(reverse("access-people"))
 
     assert len(response.context["rows"]) == count
-    assert all(row.status.eligible for row in response.context["rows"])
+    assert all(line.row.eligible for line in response.context["rows"])
 
 
 def test_the_list_issues_exactly_as_many_queries_for_30_people_as_for_10(client, auditor):

@@ -34,11 +34,14 @@ from portal.onboarding.selectors.conduct import (
 )
 from portal.onboarding.selectors.consents import ConsentState, consent_states_for, consents_of
 from portal.onboarding.selectors.people import (
+    PeopleCount,
+    PersonRow,
     bypasses_of,
     current_roster_entries_for,
     email_addresses_of,
     onboarding_people,
     onboarding_people_filtered,
+    onboarding_people_page,
 )
 from portal.onboarding.selectors.profile import (
     conflicts_of,
@@ -64,6 +67,8 @@ from portal.onboarding.selectors.roster import (
 __all__ = [
     "CompletionDates",
     "ConsentState",
+    "PeopleCount",
+    "PersonRow",
     "RosterChange",
     "RosterDiff",
     "RosterPreview",
@@ -93,6 +98,7 @@ __all__ = [
     "latest_signature_of",
     "onboarding_people",
     "onboarding_people_filtered",
+    "onboarding_people_page",
     "own_conflicts",
     "profile_of",
     "profile_reviews_of",

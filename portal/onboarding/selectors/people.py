@@ -3,25 +3,33 @@
 Scoped to the viewer: someone who may not see researchers' access status gets nobody.
 """
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    StringAgg,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from portal.actions import PortalAction
 from portal.clock import program_today
+from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_page
 from portal.models import AuditEvent, RequirementBypass, RosterEntry, User
 from portal.onboarding.selectors.access import active_bypass_q
 from portal.permissions import can
@@ -77,21 +85,56 @@ def current_roster_entries_for(*, emails: list[str]) -> list[RosterEntry]:
     )
 
 
-# Sort keys of the people list: SQL orderings on the user and their eligibility snapshot.
-PEOPLE_ORDERINGS: dict[str, list[Any]] = {
-    "name": ["full_name", "email", "pk"],
-    "-name": ["-full_name", "-email", "-pk"],
-    "email": ["email", "pk"],
-    "-email": ["-email", "-pk"],
-    "verdict": [F("eligibility_snapshot__eligible").asc(nulls_first=True), "full_name", "pk"],
-    "-verdict": [F("eligibility_snapshot__eligible").desc(nulls_last=True), "full_name", "pk"],
-    "expiry": [F("eligibility_snapshot__earliest_expiry").asc(nulls_last=True), "full_name", "pk"],
+# The people list's orders, each ending in the id so that every row has one place (keyset
+# pagination, portal.keyset). The name and email orders are read from indexes (user_name_order,
+# the unique email); the verdict and expiry orders put people never checked (no snapshot)
+# with the not-eligible or the latest, as their labels say.
+_NAME = SortKey("k_name", F("full_name"))
+_EMAIL = SortKey("k_email", F("email"))
+_ID = SortKey("k_id", F("pk"), kind=int)
+_VERDICT_RANK = Case(
+    When(eligibility_snapshot__isnull=True, then=Value(0)),
+    When(eligibility_snapshot__eligible=False, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+_NEVER = date(9999, 12, 31)
+_LONG_AGO = date(1, 1, 1)
+PEOPLE_SORT_KEYS: dict[str, list[SortKey]] = {
+    "name": [_NAME, _EMAIL, _ID],
+    "-name": [
+        replace(_NAME, descending=True),
+        replace(_EMAIL, descending=True),
+        replace(_ID, descending=True),
+    ],
+    "email": [_EMAIL, _ID],
+    "-email": [replace(_EMAIL, descending=True), replace(_ID, descending=True)],
+    "verdict": [SortKey("k_verdict", _VERDICT_RANK, kind=int), _NAME, _ID],
+    "-verdict": [SortKey("k_verdict", _VERDICT_RANK, descending=True, kind=int), _NAME, _ID],
+    # Ties in the order people joined (their id), as the snapshots' index gives them.
+    "expiry": [
+        SortKey(
+            "k_expiry",
+            Coalesce("eligibility_snapshot__earliest_expiry", Value(_NEVER)),
+            kind=date,
+        ),
+        _ID,
+    ],
     "-expiry": [
-        F("eligibility_snapshot__earliest_expiry").desc(nulls_last=True),
-        "full_name",
-        "pk",
+        SortKey(
+            "k_expiry",
+            Coalesce("eligibility_snapshot__earliest_expiry", Value(_LONG_AGO)),
+            descending=True,
+            kind=date,
+        ),
+        _ID,
     ],
 }
+PEOPLE_PER_PAGE = 50
+# A search counts its matches up to here and says "more than" beyond: counting every match of
+# a short, common fragment would read most of the table.
+SEARCH_COUNT_LIMIT = 1000
+PEOPLE_COUNT_TTL = 60  # seconds: the unfiltered count is read at most once a minute
 
 
 def onboarding_people_filtered(
@@ -106,6 +149,9 @@ def onboarding_people_filtered(
     """The people list as asked: searched, filtered by the latest recorded verdict (the
     EligibilitySnapshot the daily job and every verdict-moving service keep current) and by
     a first lapse within 30 days, and sorted; scoped to the viewer like `onboarding_people`.
+
+    The search matches a fragment of the name or email address in any case; on PostgreSQL
+    a trigram index (migration 0011) finds the matches without reading the whole table.
     """
     people = onboarding_people(viewer=viewer)
     if query:
@@ -123,4 +169,123 @@ def onboarding_people_filtered(
             eligibility_snapshot__earliest_expiry__gte=day,
             eligibility_snapshot__earliest_expiry__lte=day + timedelta(days=29),
         )
-    return people.order_by(*PEOPLE_ORDERINGS.get(sort, PEOPLE_ORDERINGS["name"]))
+    keys = _keys(sort, expiring=expiring)
+    return people.order_by(*[k.expression.desc() if k.descending else k.expression for k in keys])
+
+
+def _keys(sort: str, *, expiring: bool) -> list[SortKey]:
+    keys = PEOPLE_SORT_KEYS.get(sort, PEOPLE_SORT_KEYS["name"])
+    if expiring and sort in ("expiry", "-expiry"):
+        # Everyone listed has an expiry: order by the snapshot's own columns, which its
+        # index (snapshot_expiry_user) gives in order, rather than by expressions.
+        expiry = F("eligibility_snapshot__earliest_expiry")
+        user = F("eligibility_snapshot__user_id")
+        # (Latest first reads the index backwards, so ties come latest joined first.)
+        keys = [
+            replace(keys[0], expression=expiry),
+            replace(keys[1], expression=user, descending=keys[0].descending),
+        ]
+    return keys
+
+
+@dataclass(frozen=True)
+class PeopleCount:
+    count: int
+    more: bool  # a search with more matches than SEARCH_COUNT_LIMIT: "more than `count`"
+
+
+def onboarding_people_count(people: QuerySet[User], *, searched: bool, key: str) -> PeopleCount:
+    """How many people the list holds: a search counts up to SEARCH_COUNT_LIMIT; any other
+    list is counted at most once a minute, kept in the cache under `key`, which names the
+    filters (every viewer who may see the list sees the same people)."""
+    unordered = people.order_by()
+    if searched:
+        found = unordered[: SEARCH_COUNT_LIMIT + 1].count()
+        return PeopleCount(min(found, SEARCH_COUNT_LIMIT), found > SEARCH_COUNT_LIMIT)
+    if unordered.query.is_empty():  # a viewer who may see nobody
+        return PeopleCount(0, more=False)
+    cache_key = f"portal:people-count:{key}"
+    count = cache.get(cache_key)
+    if count is None:
+        count = people.order_by().count()
+        cache.set(cache_key, count, PEOPLE_COUNT_TTL)
+    return PeopleCount(count, more=False)
+
+
+# Each person's onboarding roles, one string, read with the page rather than by a query of
+# its own.
+_onboarding_roles = (
+    User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=ONBOARDING_ROLES)
+    .order_by()
+    .values("user_id")
+    .annotate(names=StringAgg("group__name", Value(","), order_by="group__name"))
+    .values("names")  # type: ignore[misc]  # django-stubs misses the annotation
+)
+
+
+def onboarding_people_page(
+    *,
+    viewer: User,
+    query: str = "",
+    verdict: str = "",
+    expiring: bool = False,
+    sort: str = "name",
+    cursor: str = "",
+    last: bool = False,
+) -> tuple[KeysetPage["PersonRow"], PeopleCount]:
+    """One page of the people list (see `onboarding_people_filtered`) as `PersonRow`s, each
+    with the person's roles and recorded verdict, and the list's count. Two queries at
+    most: the count (none when it is cached) and the page."""
+    today = program_today()
+    people = onboarding_people_filtered(
+        viewer=viewer, query=query, verdict=verdict, expiring=expiring, sort=sort, today=today
+    )
+    keys = _keys(sort, expiring=expiring)
+    count = onboarding_people_count(
+        people, searched=bool(query), key=f"{verdict}:{int(expiring)}:{today.isoformat()}"
+    )
+    page: KeysetPage[dict[str, Any]] = keyset_page(
+        # Only what the list shows, as plain values: no model is built for a row.
+        people.values(
+            "pk",
+            "full_name",
+            "email",
+            eligible=F("eligibility_snapshot__eligible"),
+            failing=F("eligibility_snapshot__failing"),
+            earliest_expiry=F("eligibility_snapshot__earliest_expiry"),
+            roles=Subquery(_onboarding_roles),
+        ),
+        keys,
+        cursor=decode_cursor(cursor, keys) if cursor else None,
+        last=last,
+        per_page=PEOPLE_PER_PAGE,
+        total=count.count,
+    )
+    rows = [PersonRow.from_values(values) for values in page.rows]
+    return KeysetPage(**{**vars(page), "rows": rows}), count
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person as the people list shows them, with their latest recorded verdict (the
+    snapshot the filters and sorts use, so the rows always agree with them)."""
+
+    pk: int
+    full_name: str
+    email: str
+    roles: tuple[str, ...]  # role names
+    eligible: bool | None  # None: never checked
+    failing: tuple[str, ...]  # requirement values
+    earliest_expiry: date | None
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> "PersonRow":
+        return cls(
+            pk=values["pk"],
+            full_name=values["full_name"],
+            email=values["email"],
+            roles=tuple(name for name in (values["roles"] or "").split(",") if name),
+            eligible=values["eligible"],
+            failing=tuple(values["failing"] or ()),
+            earliest_expiry=values["earliest_expiry"],
+        )

@@ -6,45 +6,48 @@ batch (`access_statuses_for`), so a page costs the same number of queries whatev
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
+from portal.fragments import cached_fragments, short_digest
 from portal.http import AuthenticatedHttpRequest
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import (
     REQUIREMENT_LABELS,
-    AccessStatus,
     Requirement,
 )
 from portal.onboarding.forms_bypass import BypassRevokeForm
 from portal.onboarding.forms_people import PeopleFilterForm
 from portal.onboarding.forms_roster import BypassGrantForm
 from portal.onboarding.selectors import (
+    PersonRow,
     access_status_for,
-    access_statuses_for,
     bypasses_of,
     completion_dates_for,
     consents_of,
     current_roster_entries_for,
     email_addresses_of,
     onboarding_people,
-    onboarding_people_filtered,
+    onboarding_people_page,
     program_today,
 )
 from portal.onboarding.services.bypass import requirement_bypass_grant, requirement_bypass_revoke
 from portal.onboarding.views import allowed_or_404
 from portal.onboarding.views.requirements import requirement_rows
 from portal.permissions import can
-from portal.roles import ONBOARDING_ROLES, Role
+from portal.roles import Role
 
-PEOPLE_PER_PAGE = 50
+# Between a person's card and their table row in their one cached fragment (_person.html).
+PART_BREAK = "<!-- part -->"
+
 # By the stored value: a bypass row holds the requirement as a plain string.
 
 
@@ -62,14 +65,25 @@ _REQUIREMENT_LABELS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class PersonRow:
-    person: User
-    status: AccessStatus
-    roles: list[str]
+class PersonLine:
+    """One person in the list, as the page words it."""
+
+    row: PersonRow
+    roles: str
 
     @property
     def failing(self) -> list[str]:
-        return [r.label for r in self.status.requirements if not r.holds]
+        return [REQUIREMENT_LABELS[Requirement(value)] for value in self.row.failing]
+
+    @property
+    def earliest_lapse(self) -> date | None:
+        expiry = self.row.earliest_expiry
+        return expiry + timedelta(days=1) if expiry else None
+
+    @property
+    def key(self) -> str:
+        """Everything the line shows, for its cached fragment's key."""
+        return f"{self.row.pk}:{short_digest(repr(self.row))}"
 
 
 @login_required
@@ -80,25 +94,32 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET) if request.GET else PeopleFilterForm()
     asked = PeopleFilterForm(request.GET).cleaned_or_defaults()
     query = str(asked["q"]).strip()
-    people = onboarding_people_filtered(
+    page, count = onboarding_people_page(
         viewer=viewer,
         query=query,
         verdict=str(asked["verdict"]),
         expiring=bool(asked["expiring"]),
         sort=str(asked["sort"]),
-    ).prefetch_related("groups")
-    paginator = Paginator(people, PEOPLE_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    persons = list(page.object_list)
-    statuses = access_statuses_for([p.pk for p in persons])
+        cursor=request.GET.get("after") or request.GET.get("before") or "",
+        last=request.GET.get("page") == "last",
+    )
     role_labels = dict(Role.choices)
     rows = [
-        PersonRow(
-            person=p,
-            status=statuses[p.pk],
-            roles=[role_labels[g.name] for g in p.groups.all() if g.name in ONBOARDING_ROLES],
+        PersonLine(row=row, roles=", ".join(role_labels[name] for name in row.roles))
+        for row in page.rows
+    ]
+    # Each person's card and table row are one cached fragment, all read in one round trip.
+    record_url = reverse("access-person", args=[0]).removesuffix("0/")
+    parts = [
+        fragment.split(PART_BREAK)
+        for fragment in cached_fragments(
+            "onboarding/staff/_person.html",
+            rows,
+            key=lambda line: f"{line.key}:{record_url}",
+            contexts=lambda missing: [
+                {"line": line, "url": f"{record_url}{line.row.pk}/"} for line in missing
+            ],
         )
-        for p in persons
     ]
     return render(
         request,
@@ -108,8 +129,10 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "filtered": any(request.GET.get(k) for k in ("q", "verdict", "expiring")),
             "page": page,
+            "count": count,
             "rows": rows,
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
+            "cards": [mark_safe(card) for card, _ in parts],  # noqa: S308 (our own fragments)
+            "lines": [mark_safe(line) for _, line in parts],  # noqa: S308
         },
     )
 
