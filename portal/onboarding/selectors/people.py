@@ -137,6 +137,12 @@ SEARCH_COUNT_LIMIT = 1000
 PEOPLE_COUNT_TTL = 60  # seconds: the unfiltered count is read at most once a minute
 
 
+def search_q(query: str) -> Q:
+    """A fragment of the name or email address, in any case (UPPER(column) LIKE on
+    PostgreSQL, which the trigram indexes of migration 0011 answer)."""
+    return Q(email__icontains=query) | Q(full_name__icontains=query)
+
+
 def onboarding_people_filtered(
     *,
     viewer: User,
@@ -155,7 +161,7 @@ def onboarding_people_filtered(
     """
     people = onboarding_people(viewer=viewer)
     if query:
-        people = people.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+        people = people.filter(search_q(query))
     if verdict == "eligible":
         people = people.filter(eligibility_snapshot__eligible=True)
     elif verdict == "not_eligible":
