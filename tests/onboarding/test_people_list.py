@@ -226,14 +226,23 @@ def test_a_search_counts_its_matches_up_to_a_bound(client, auditor, db, monkeypa
     from portal.onboarding.selectors import people as selectors
 
     monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 2)
+    monkeypatch.setattr(selectors, "PEOPLE_PER_PAGE", 2)
     for i in range(4):
         UserFactory(full_name=f"Person {i}", roles=[Role.RESEARCHER])
+    UserFactory(full_name="Rosalind Franklin", roles=[Role.RESEARCHER])
     client.force_login(auditor)
+    client.get(reverse("access-people"))
 
-    response = client.get(reverse("access-people"), {"q": "person"})
+    many = client.get(reverse("access-people"), {"q": "person"})
+    with CaptureQueriesContext(connection) as captured:
+        one = client.get(reverse("access-people"), {"q": "rosalind"})
 
-    assert len(_names(response)) == 4
-    assert "of more than 2 who match; add to the search to narrow it" in response.content.decode()
+    assert _names(many) == ["Person 0", "Person 1"]
+    assert "of more than 2 who match; add to the search to narrow it" in many.content.decode()
+    # All the matches on the first page: that page counted them, no count query was made.
+    assert _names(one) == ["Rosalind Franklin"]
+    assert "Showing people 1 to 1 of 1." in one.content.decode()
+    assert not [q for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
 
 
 def test_a_page_deep_in_the_list_is_read_after_a_cursor_not_by_offset(

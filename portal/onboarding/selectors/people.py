@@ -241,15 +241,20 @@ def onboarding_people_page(
 ) -> tuple[KeysetPage["PersonRow"], PeopleCount]:
     """One page of the people list (see `onboarding_people_filtered`) as `PersonRow`s, each
     with the person's roles and recorded verdict, and the list's count. Two queries at
-    most: the count (none when it is cached) and the page."""
+    most: the count (none when it is cached, or for a search whose matches fit on one
+    page) and the page."""
     today = program_today()
     people = onboarding_people_filtered(
         viewer=viewer, query=query, verdict=verdict, expiring=expiring, sort=sort, today=today
     )
     keys = _keys(sort, expiring=expiring)
-    count = onboarding_people_count(
-        people, searched=bool(query), key=f"{verdict}:{int(expiring)}:{today.isoformat()}"
-    )
+
+    def count_them() -> PeopleCount:
+        key = f"{verdict}:{int(expiring)}:{today.isoformat()}"
+        return onboarding_people_count(people, searched=bool(query), key=key)
+
+    # A search whose matches all fit on its first page is counted by that page itself.
+    count = None if query and not last else count_them()
     page: KeysetPage[dict[str, Any]] = keyset_page(
         # Only what the list shows, as plain values: no model is built for a row.
         people.values(
@@ -265,10 +270,16 @@ def onboarding_people_page(
         cursor=decode_cursor(cursor, keys) if cursor else None,
         last=last,
         per_page=PEOPLE_PER_PAGE,
-        total=count.count,
+        total=count.count if count is not None else 0,
     )
+    if count is None:
+        count = (
+            PeopleCount(len(page.rows), more=False)
+            if page.is_first and page.is_last
+            else count_them()
+        )
     rows = [PersonRow.from_values(values) for values in page.rows]
-    return KeysetPage(**{**vars(page), "rows": rows}), count
+    return KeysetPage(**{**vars(page), "rows": rows, "total": max(page.total, count.count)}), count
 
 
 @dataclass(frozen=True)
