@@ -310,3 +310,26 @@ def make_eligible(user: User, *, today: date | None = None) -> User:
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, generate_totp_secret())
     return user
+
+
+def record_verdicts(today: date | None = None) -> None:
+    """Record every researcher's and authorized user's verdict on `today`, as the nightly
+    re-check does before the reminder pass, without its notices (the reminder tests count
+    only the reminders' emails)."""
+    from django.utils import timezone
+
+    from portal.models import EligibilitySnapshot
+    from portal.onboarding.selectors import access_statuses_for
+    from portal.onboarding.services.access import onboarding_user_batches
+
+    for ids in onboarding_user_batches(batch_size=1000):
+        for user_id, status in access_statuses_for(ids, today=today).items():
+            EligibilitySnapshot.objects.update_or_create(
+                user_id=user_id,
+                defaults={
+                    "eligible": status.eligible,
+                    "failing": [r.requirement.value for r in status.requirements if not r.holds],
+                    "earliest_expiry": status.earliest_expiry,
+                    "computed_at": timezone.now(),
+                },
+            )

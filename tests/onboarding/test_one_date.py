@@ -18,7 +18,7 @@ from portal.onboarding.services.conduct import (
     code_of_conduct_make_current,
     code_of_conduct_new_version_tell,
 )
-from tests.factories import CodeOfConductVersionFactory, make_eligible
+from tests.factories import CodeOfConductVersionFactory, make_eligible, record_verdicts
 from tests.helpers import at_noon, frozen
 
 TODAY = date(2026, 6, 15)
@@ -62,6 +62,7 @@ def test_the_banner_the_page_the_email_and_access_status_name_the_same_day(
         html = client.get("/access/").content.decode()
         out = StringIO()
         call_command("access_status", researcher.email, stdout=out)
+    record_verdicts(TODAY)  # as the nightly re-check does before the reminders
     with django_capture_on_commit_callbacks(execute=True):
         summary = access_send_reminders(today=TODAY)
 
@@ -92,6 +93,7 @@ def test_a_reminder_goes_on_the_day_the_banner_counts_its_threshold(
     with frozen(at_noon(TODAY)):
         banner = _banner(client.get("/access/").content.decode())
 
+    record_verdicts(TODAY)  # as the nightly re-check does before the reminders
     with django_capture_on_commit_callbacks(execute=True):
         summary = access_send_reminders(today=TODAY)
 

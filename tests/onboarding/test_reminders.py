@@ -26,6 +26,7 @@ from tests.factories import (
     RequirementBypassFactory,
     UserFactory,
     make_eligible,
+    record_verdicts,
     set_current_code_of_conduct,
 )
 from tests.helpers import at, at_noon, frozen
@@ -54,9 +55,11 @@ def keys() -> list[str]:
 
 @pytest.fixture
 def send(django_capture_on_commit_callbacks):
-    """Run the reminder job for a day and deliver the emails it queued after commit."""
+    """Run the reminder job for a day, after the verdicts were recorded as the nightly
+    re-check records them, and deliver the emails it queued after commit."""
 
     def run(today: date | None = None):
+        record_verdicts(today)
         with django_capture_on_commit_callbacks(execute=True):
             return access_send_reminders(today=today)
 
@@ -287,6 +290,7 @@ def test_the_task_run_twice_sends_one_email_and_logs_one_reminder(
     researcher, django_capture_on_commit_callbacks
 ):
     lapsing_on(researcher, TODAY + timedelta(days=30))
+    record_verdicts(TODAY)
 
     with frozen(at(TODAY, 7)):
         with django_capture_on_commit_callbacks(execute=True):
@@ -367,6 +371,7 @@ def test_the_reminder_names_the_requirement_the_date_and_the_page_to_renew_on(re
 
 def test_the_reminder_command_prints_what_it_sent(researcher, capsys):
     lapsing_on(researcher, TODAY + timedelta(days=30))
+    record_verdicts(TODAY)
 
     call_command("access_send_reminders", "--date", TODAY.isoformat())
     call_command("access_send_reminders", "--date", TODAY.isoformat())
@@ -391,9 +396,72 @@ def test_a_rerun_costs_the_same_queries_for_10_and_30_users(
     send(TODAY)
     assert ReminderLog.objects.count() == count
 
-    # The keyset page of users, the selector's one, the look-up of keys already used.
+    # The keyset page of candidates, the selector's one, the look-up of keys already used.
     with django_assert_num_queries(3):
-        summary = send(TODAY)
+        summary = access_send_reminders(today=TODAY)
 
     assert summary.users == count
     assert summary.reminders_sent == 0
+
+
+# --- At scale ---------------------------------------------------------------------------------
+
+
+def test_only_people_whose_recorded_verdict_lapses_within_30_days_are_looked_at(db, send):
+    soon = lapsing_on(UserFactory(roles=[Role.RESEARCHER]), TODAY + timedelta(days=30))
+    lapsing_on(UserFactory(roles=[Role.RESEARCHER]), TODAY + timedelta(days=31))
+    lapsing_on(UserFactory(roles=[Role.RESEARCHER]), TODAY + timedelta(days=200))
+    UserFactory(roles=[Role.RESEARCHER])  # not eligible: told by the re-check, not here
+
+    summary = send(TODAY)
+
+    assert summary.users == 1
+    assert summary.reminders_sent == 1
+    assert [m.to for m in mail.outbox] == [[soon.email]]
+
+
+def test_a_night_of_reminders_queues_its_emails_a_few_hundred_to_a_task(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal import notifications, tasks
+
+    monkeypatch.setattr(notifications, "BULK_EMAILS_PER_TASK", 2)
+    queued: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks.notification_send_email, "delay", lambda **kw: queued.append([kw["notification_id"]])
+    )
+    monkeypatch.setattr(
+        tasks.notification_send_emails, "delay", lambda **kw: queued.append(kw["notification_ids"])
+    )
+    for _ in range(5):
+        lapsing_on(UserFactory(roles=[Role.RESEARCHER]), TODAY + timedelta(days=30))
+    record_verdicts(TODAY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = access_send_reminders(today=TODAY)
+
+    assert summary.reminders_sent == 5
+    assert [len(chunk) for chunk in queued] == [2, 2, 1]
+    assert sorted(pk for chunk in queued for pk in chunk) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    )
+
+
+def test_the_bulk_task_sends_each_email_once_and_goes_on_past_a_failure(db, monkeypatch):
+    from portal import notifications, tasks
+
+    people = [UserFactory(roles=[Role.RESEARCHER]) for _ in range(3)]
+    ids = [notifications.notify(user=p, template="access_regained").pk for p in people]
+    real = notifications.notification_send_email
+
+    def flaky(*, notification_id: int) -> bool:
+        if notification_id == ids[1]:
+            raise OSError("mail server refused")
+        return real(notification_id=notification_id)
+
+    monkeypatch.setattr(notifications, "notification_send_email", flaky)
+
+    assert tasks.notification_send_emails(notification_ids=ids) == 2
+    assert tasks.notification_send_emails(notification_ids=ids) == 0  # none sent twice
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([people[0].email, people[2].email])
+    assert Notification.objects.get(pk=ids[1]).email_sent_at is None  # left for the resend job
