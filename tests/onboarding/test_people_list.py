@@ -222,23 +222,29 @@ def test_the_list_is_counted_once_a_minute_not_on_every_view(client, auditor, pe
     assert "Showing people 1 to 4 of 4." in response.content.decode()
 
 
-def test_a_search_counts_its_matches_up_to_a_bound(client, auditor, db, monkeypatch):
+def test_a_search_is_counted_only_on_its_last_page_and_up_to_a_bound(
+    client, auditor, db, monkeypatch
+):
     from portal.onboarding.selectors import people as selectors
 
     monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 2)
     monkeypatch.setattr(selectors, "PEOPLE_PER_PAGE", 2)
     for i in range(4):
-        UserFactory(full_name=f"Person {i}", roles=[Role.RESEARCHER])
+        UserFactory(full_name=f"Subject {i}", roles=[Role.RESEARCHER])
     UserFactory(full_name="Rosalind Franklin", roles=[Role.RESEARCHER])
     client.force_login(auditor)
     client.get(reverse("access-people"))
 
-    many = client.get(reverse("access-people"), {"q": "person"})
+    many = client.get(reverse("access-people"), {"q": "subject"})
     with CaptureQueriesContext(connection) as captured:
         one = client.get(reverse("access-people"), {"q": "rosalind"})
 
-    assert _names(many) == ["Person 0", "Person 1"]
-    assert "of more than 2 who match; add to the search to narrow it" in many.content.decode()
+    assert _names(many) == ["Subject 0", "Subject 1"]
+    assert "Showing people 1 to 2 who match; more follow." in many.content.decode()
+    # Only the last page of a search counts its matches, up to the bound.
+    last = client.get(reverse("access-people"), {"q": "subject", "page": "last"})
+    assert _names(last) == ["Subject 2", "Subject 3"]
+    assert "of more than 2 who match; add to the search to narrow it" in last.content.decode()
     # All the matches on the first page: that page counted them, no count query was made.
     assert _names(one) == ["Rosalind Franklin"]
     assert "Showing people 1 to 1 of 1." in one.content.decode()

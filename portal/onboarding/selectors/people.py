@@ -198,6 +198,8 @@ def _keys(sort: str, *, expiring: bool) -> list[SortKey]:
 class PeopleCount:
     count: int
     more: bool  # a search with more matches than SEARCH_COUNT_LIMIT: "more than `count`"
+    # A search's page before its last: its matches are not counted at all ("more follow").
+    uncounted: bool = False
 
 
 def onboarding_people_count(people: QuerySet[User], *, searched: bool, key: str) -> PeopleCount:
@@ -273,13 +275,13 @@ def onboarding_people_page(
         total=count.count if count is not None else 0,
     )
     if count is None:
-        count = (
-            PeopleCount(len(page.rows), more=False)
-            if page.is_first and page.is_last
-            else count_them()
-        )
+        # A search is not counted: all its matches on its first page count themselves, and
+        # otherwise the page says more follow (its "Last" link counts them, up to 1,000).
+        shown = page.start - 1 + len(page.rows)
+        count = PeopleCount(shown, more=False, uncounted=not page.is_last)
     rows = [PersonRow.from_values(values) for values in page.rows]
-    return KeysetPage(**{**vars(page), "rows": rows, "total": max(page.total, count.count)}), count
+    total = max(page.total, count.count)
+    return KeysetPage(**{**vars(page), "rows": rows, "total": total}), count
 
 
 @dataclass(frozen=True)
