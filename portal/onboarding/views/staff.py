@@ -131,8 +131,9 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "count": count,
             "rows": rows,
-            "cards": [mark_safe(card) for card, _ in parts],  # noqa: S308 (our own fragments)
-            "lines": [mark_safe(line) for _, line in parts],  # noqa: S308
+            # Our own fragments, rendered with autoescaping (portal.fragments).
+            "cards": mark_safe("".join(card for card, _ in parts)),  # noqa: S308
+            "lines": mark_safe("".join(line for _, line in parts)),  # noqa: S308
         },
     )
 
