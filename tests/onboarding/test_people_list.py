@@ -272,3 +272,29 @@ def test_a_page_deep_in_the_list_is_read_after_a_cursor_not_by_offset(
     assert pages[0] == (pages[1][0], ["Person 2", "Person 3"])
     assert pages[1][1] == ["Person 4", "Person 5"]
     assert "Showing people 5 to 6 of 7." in response.content.decode()
+
+
+def test_the_page_query_compiles_for_sqlite_too(auditor, db, monkeypatch):
+    """`make run` serves the portal on SQLite: the people page's query must compile there
+    (an ordered string aggregate, for one, does not)."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from portal.onboarding.selectors import people as selectors
+
+    sqlite = DatabaseWrapper(
+        {**connection.settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        alias="sqlite-check",
+    )
+    compiled: list[str] = []
+    real = selectors.keyset_page
+
+    def compile_for_sqlite(queryset, keys, **kwargs):
+        annotated = queryset.annotate(**{k.name: k.expression for k in keys})
+        compiled.append(annotated.query.get_compiler(connection=sqlite).as_sql()[0])
+        return real(queryset, keys, **kwargs)
+
+    monkeypatch.setattr(selectors, "keyset_page", compile_for_sqlite)
+    for sort in selectors.PEOPLE_SORT_KEYS:
+        selectors.onboarding_people_page(viewer=auditor, sort=sort, query="abc")
+
+    assert len(compiled) == len(selectors.PEOPLE_SORT_KEYS)

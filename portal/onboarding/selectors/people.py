@@ -226,7 +226,8 @@ _onboarding_roles = (
     User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=ONBOARDING_ROLES)
     .order_by()
     .values("user_id")
-    .annotate(names=StringAgg("group__name", Value(","), order_by="group__name"))
+    # No order inside the aggregate (SQLite has none): PersonRow sorts the names.
+    .annotate(names=StringAgg("group__name", Value(",")))
     .values("names")  # type: ignore[misc]  # django-stubs misses the annotation
 )
 
@@ -303,7 +304,7 @@ class PersonRow:
             pk=values["pk"],
             full_name=values["full_name"],
             email=values["email"],
-            roles=tuple(name for name in (values["roles"] or "").split(",") if name),
+            roles=tuple(sorted(name for name in (values["roles"] or "").split(",") if name)),
             eligible=values["eligible"],
             failing=tuple(values["failing"] or ()),
             earliest_expiry=values["earliest_expiry"],
