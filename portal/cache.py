@@ -1,4 +1,5 @@
-"""The Redis cache backend, with one client per connection pool instead of one per call.
+"""The Redis cache backend, with one client per connection pool instead of one per call,
+and without memcached's key checks.
 
 Django's RedisCacheClient builds a new redis-py client object for every cache operation, and
 redis-py fills a table of about 170 response callbacks for each: half a millisecond per call,
@@ -31,3 +32,7 @@ class PortalRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    def validate_key(self, key: str) -> None:
+        """Redis takes any key: skip Django's memcached-compatibility scan of every key's
+        characters (a page reading 50 cached rows scanned 50 keys for nothing)."""

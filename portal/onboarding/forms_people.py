@@ -1,5 +1,7 @@
 """The people list's search, filters and sort (staff pages)."""
 
+from typing import ClassVar
+
 from django import forms
 
 from portal.forms import PortalForm
@@ -37,9 +39,16 @@ class PeopleFilterForm(PortalForm):
     expiring = forms.BooleanField(label="Expiring within 30 days", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=SORTS, required=False)
 
+    DEFAULTS: ClassVar[dict[str, object]] = {
+        "q": "",
+        "verdict": "",
+        "expiring": False,
+        "sort": "name",
+    }
+
     def cleaned_or_defaults(self) -> dict[str, object]:
         """The valid values, with a bad one (a hand-edited URL) falling back to its default."""
-        defaults: dict[str, object] = {"q": "", "verdict": "", "expiring": False, "sort": "name"}
+        defaults = self.DEFAULTS
         if self.is_valid():
             data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
             return {**defaults, **data}

@@ -191,3 +191,12 @@ def test_an_unreadable_cache_entry_is_read_again_from_the_database(researcher):
     facts = user_facts(_fresh(researcher))
 
     assert facts.roles == frozenset({Role.RESEARCHER})
+
+
+def test_the_redis_cache_does_not_scan_keys_for_memcached(recwarn):
+    from portal.cache import PortalRedisCache
+
+    cache_backend = PortalRedisCache("redis://127.0.0.1:6379/0", {})
+    cache_backend.validate_key("a key with spaces that memcached would warn about " * 10)
+
+    assert not recwarn.list

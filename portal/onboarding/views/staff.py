@@ -92,7 +92,7 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = allowed_or_404(request, "access.people.view")
     # Unbound without a query string, so a first visit shows no errors.
     form = PeopleFilterForm(request.GET) if request.GET else PeopleFilterForm()
-    asked = PeopleFilterForm(request.GET).cleaned_or_defaults()
+    asked = form.cleaned_or_defaults() if request.GET else PeopleFilterForm.DEFAULTS
     query = str(asked["q"]).strip()
     page, count = onboarding_people_page(
         viewer=viewer,
