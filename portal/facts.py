@@ -25,7 +25,9 @@ never trusts them: permission checks and the eligibility gate read the database.
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
@@ -166,8 +168,32 @@ def _now_and_on_commit(bump: Any, *args: Any) -> None:
 def user_facts_changed(user_ids: Iterable[int]) -> None:
     """These users' roles, two-factor, notifications or access records changed."""
     ids = frozenset(pk for pk in user_ids if pk is not None)
-    if ids:
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.update(ids)
+    elif ids:
         _now_and_on_commit(_bump, ids)
+
+
+_deferred: ContextVar[set[int] | None] = ContextVar("portal_facts_deferred", default=None)
+
+
+@contextmanager
+def facts_changes_deferred() -> Iterator[None]:
+    """Bump the users' generations once, when the block ends, instead of at each change:
+    for a batch job that writes thousands of notices (a reminder night), one round trip
+    instead of two per notice. Their badges catch up when the job ends."""
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        if pending:
+            _now_and_on_commit(_bump, frozenset(pending))
 
 
 def access_facts_changed_for_everyone() -> None:

@@ -200,3 +200,17 @@ def test_the_redis_cache_does_not_scan_keys_for_memcached(recwarn):
     cache_backend.validate_key("a key with spaces that memcached would warn about " * 10)
 
     assert not recwarn.list
+
+
+def test_a_batch_job_bumps_its_users_once_when_it_ends(researcher, django_assert_num_queries):
+    from portal.facts import facts_changes_deferred
+
+    assert user_facts(_fresh(researcher)).unread_notifications == 0
+    with facts_changes_deferred():
+        notify(user=researcher, template="access_regained")
+        notify(user=researcher, template="access_regained")
+        stale = _fresh(researcher)
+        with django_assert_num_queries(0):
+            assert user_facts(stale).unread_notifications == 0  # caught up when the job ends
+
+    assert user_facts(_fresh(researcher)).unread_notifications == 2

@@ -48,7 +48,11 @@ from django.utils import timezone
 
 from portal.actions import PortalAction
 from portal.audit import audit_record
-from portal.facts import access_facts_changed_for_everyone, user_facts_changed
+from portal.facts import (
+    access_facts_changed_for_everyone,
+    facts_changes_deferred,
+    user_facts_changed,
+)
 from portal.models import EligibilitySnapshot, ReminderLog, User
 from portal.notifications import emails_queued_in_bulk, notify, reminder_send_once
 from portal.onboarding.eligibility import (
@@ -437,7 +441,7 @@ def access_send_reminders(*, today: date | None = None, batch_size: int = 1000) 
     day = today or program_today()
     thresholds = tuple(settings.ACCESS_REMINDER_DAYS)
     summary = ReminderSummary(today=day)
-    with emails_queued_in_bulk():
+    with emails_queued_in_bulk(), facts_changes_deferred():
         for ids in reminder_candidate_batches(
             today=day, within=max(thresholds), batch_size=batch_size
         ):
