@@ -118,30 +118,42 @@ class KeysetPage[T]:
         return not (self.is_first and self.is_last)
 
 
-def keyset_page[T](
+def keyset_query(
     queryset: QuerySet[Any],
     keys: Sequence[SortKey],
     *,
     cursor: Cursor | None,
     last: bool = False,
     per_page: int,
-    total: int,
-) -> KeysetPage[T]:
-    """One page of `queryset` in the order of `keys`: the first, the one `cursor` names,
-    or (with `last`) the last. `total` is the list's length as the caller knows it (a
-    cached or bounded count); it only numbers the rows."""
+) -> QuerySet[Any]:
+    """The rows to read for one page of `queryset` (see `keyset_page`): one more than a
+    page holds, so that the reader knows whether more follow."""
     annotated = queryset.annotate(**{key.name: key.expression for key in keys})
     backwards = last or (cursor is not None and cursor.before)
     if cursor is not None:
         annotated = annotated.filter(_beyond(keys, cursor.values, forward=not cursor.before))
-    found = list(annotated.order_by(*_ordering(keys, forward=not backwards))[: per_page + 1])
+    return annotated.order_by(*_ordering(keys, forward=not backwards))[: per_page + 1]
+
+
+def keyset_result[T](
+    found: list[Any],
+    keys: Sequence[SortKey],
+    *,
+    cursor: Cursor | None,
+    last: bool = False,
+    per_page: int,
+    total: int,
+) -> KeysetPage[T] | None:
+    """The page that `found` (the rows `keyset_query` read) makes; None when a page asked
+    for by its "Previous" link has fewer rows before it than a page holds, so that the
+    first page is the one to show."""
     more = len(found) > per_page
     rows = found[:per_page]
+    backwards = last or (cursor is not None and cursor.before)
     if backwards:
         rows.reverse()
     if cursor is not None and cursor.before and not more:
-        # Fewer rows before this one than a page holds: this is the first page after all.
-        return keyset_page(queryset, keys, cursor=None, per_page=per_page, total=total)
+        return None
     if last:
         position = max(total - len(rows), 0)
     elif cursor is None:
@@ -173,3 +185,24 @@ def keyset_page[T](
         is_first=is_first,
         is_last=is_last,
     )
+
+
+def keyset_page[T](
+    queryset: QuerySet[Any],
+    keys: Sequence[SortKey],
+    *,
+    cursor: Cursor | None,
+    last: bool = False,
+    per_page: int,
+    total: int,
+) -> KeysetPage[T]:
+    """One page of `queryset` in the order of `keys`: the first, the one `cursor` names,
+    or (with `last`) the last. `total` is the list's length as the caller knows it (a
+    cached or bounded count); it only numbers the rows."""
+    found = list(keyset_query(queryset, keys, cursor=cursor, last=last, per_page=per_page))
+    page: KeysetPage[T] | None = keyset_result(
+        found, keys, cursor=cursor, last=last, per_page=per_page, total=total
+    )
+    if page is None:
+        return keyset_page(queryset, keys, cursor=None, per_page=per_page, total=total)
+    return page

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from portal.models import RosterEntry
 from portal.onboarding.services.access import access_recheck_all
+from portal.prepared import forget_prepared
 from portal.roles import Role
 from tests.factories import UserFactory, make_eligible
 from tests.helpers import FROZEN_TODAY as TODAY
@@ -285,15 +286,16 @@ def test_the_page_query_compiles_for_sqlite_too(auditor, db, monkeypatch):
         {**connection.settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
         alias="sqlite-check",
     )
-    compiled: list[str] = []
-    real = selectors.keyset_page
+    compiled: set[str] = set()
+    real = selectors.keyset_query
 
     def compile_for_sqlite(queryset, keys, **kwargs):
-        annotated = queryset.annotate(**{k.name: k.expression for k in keys})
-        compiled.append(annotated.query.get_compiler(connection=sqlite).as_sql()[0])
-        return real(queryset, keys, **kwargs)
+        query = real(queryset, keys, **kwargs)
+        compiled.add(query.query.get_compiler(connection=sqlite).as_sql()[0])
+        return query
 
-    monkeypatch.setattr(selectors, "keyset_page", compile_for_sqlite)
+    monkeypatch.setattr(selectors, "keyset_query", compile_for_sqlite)
+    forget_prepared()  # so that each shape is built again
     for sort in selectors.PEOPLE_SORT_KEYS:
         selectors.onboarding_people_page(viewer=auditor, sort=sort, query="abc")
 

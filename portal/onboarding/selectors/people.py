@@ -3,6 +3,7 @@
 Scoped to the viewer: someone who may not see researchers' access status gets nobody.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -29,10 +30,18 @@ from django.db.models.functions import Cast, Coalesce
 
 from portal.actions import PortalAction
 from portal.clock import program_today
-from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_page
+from portal.keyset import (
+    Cursor,
+    KeysetPage,
+    SortKey,
+    decode_cursor,
+    keyset_query,
+    keyset_result,
+)
 from portal.models import AuditEvent, RequirementBypass, RosterEntry, User
 from portal.onboarding.selectors.access import active_bypass_q
 from portal.permissions import can
+from portal.prepared import prepared_rows
 from portal.roles import ONBOARDING_ROLES
 
 
@@ -159,7 +168,25 @@ def onboarding_people_filtered(
     The search matches a fragment of the name or email address in any case; on PostgreSQL
     a trigram index (migration 0011) finds the matches without reading the whole table.
     """
-    people = onboarding_people(viewer=viewer)
+    day = today or program_today()
+    # The lapse day (the day after the last day) falls within the next 30 days.
+    return _filtered(
+        onboarding_people(viewer=viewer),
+        query=query,
+        verdict=verdict,
+        expiring=(day, day + timedelta(days=29)) if expiring else None,
+        sort=sort,
+    )
+
+
+def _filtered(
+    people: QuerySet[User],
+    *,
+    query: str,
+    verdict: str,
+    expiring: tuple[date, date] | None,
+    sort: str,
+) -> QuerySet[User]:
     if query:
         people = people.filter(search_q(query))
     if verdict == "eligible":
@@ -169,13 +196,11 @@ def onboarding_people_filtered(
     elif verdict == "unchecked":
         people = people.filter(eligibility_snapshot__isnull=True)
     if expiring:
-        day = today or program_today()
-        # The lapse day (the day after the last day) falls within the next 30 days.
         people = people.filter(
-            eligibility_snapshot__earliest_expiry__gte=day,
-            eligibility_snapshot__earliest_expiry__lte=day + timedelta(days=29),
+            eligibility_snapshot__earliest_expiry__gte=expiring[0],
+            eligibility_snapshot__earliest_expiry__lte=expiring[1],
         )
-    keys = _keys(sort, expiring=expiring)
+    keys = _keys(sort, expiring=expiring is not None)
     return people.order_by(*[k.expression.desc() if k.descending else k.expression for k in keys])
 
 
@@ -202,20 +227,23 @@ class PeopleCount:
     uncounted: bool = False
 
 
-def onboarding_people_count(people: QuerySet[User], *, searched: bool, key: str) -> PeopleCount:
-    """How many people the list holds: a search counts up to SEARCH_COUNT_LIMIT; any other
-    list is counted at most once a minute, kept in the cache under `key`, which names the
-    filters (every viewer who may see the list sees the same people)."""
-    unordered = people.order_by()
+def onboarding_people_count(
+    people: Callable[[], QuerySet[User]], *, searched: bool, key: str
+) -> PeopleCount:
+    """How many people the list `people()` gives holds: a search counts up to
+    SEARCH_COUNT_LIMIT; any other list is counted at most once a minute, kept in the cache
+    under `key`, which names the filters (every viewer who may see the list sees the same
+    people). The list is built only when it is counted."""
     if searched:
-        found = unordered[: SEARCH_COUNT_LIMIT + 1].count()
+        found = people().order_by()[: SEARCH_COUNT_LIMIT + 1].count()
         return PeopleCount(min(found, SEARCH_COUNT_LIMIT), found > SEARCH_COUNT_LIMIT)
-    if unordered.query.is_empty():  # a viewer who may see nobody
-        return PeopleCount(0, more=False)
     cache_key = f"portal:people-count:{key}"
     count = cache.get(cache_key)
     if count is None:
-        count = people.order_by().count()
+        unordered = people().order_by()
+        if unordered.query.is_empty():  # a viewer who may see nobody
+            return PeopleCount(0, more=False)
+        count = unordered.count()
         cache.set(cache_key, count, PEOPLE_COUNT_TTL)
     return PeopleCount(count, more=False)
 
@@ -245,12 +273,26 @@ def onboarding_people_page(
     """One page of the people list (see `onboarding_people_filtered`) as `PersonRow`s, each
     with the person's roles and recorded verdict, and the list's count. Two queries at
     most: the count (none when it is cached, or for a search whose matches fit on one
-    page) and the page."""
+    page) and the page, whose SQL each process compiles once per shape (portal.prepared)."""
+    if not can(viewer, "access.people.view"):
+        nobody: KeysetPage[PersonRow] = KeysetPage(
+            rows=[], start=0, total=0, next=None, previous=None, is_first=True, is_last=True
+        )
+        return nobody, PeopleCount(0, more=False)
     today = program_today()
-    people = onboarding_people_filtered(
-        viewer=viewer, query=query, verdict=verdict, expiring=expiring, sort=sort, today=today
-    )
+    sort = sort if sort in PEOPLE_SORT_KEYS else "name"
     keys = _keys(sort, expiring=expiring)
+    at = decode_cursor(cursor, keys) if cursor else None
+    lapses = (today, today + timedelta(days=29))
+
+    def people() -> QuerySet[User]:
+        return _filtered(
+            onboarding_people(viewer=viewer),
+            query=query,
+            verdict=verdict,
+            expiring=lapses if expiring else None,
+            sort=sort,
+        )
 
     def count_them() -> PeopleCount:
         key = f"{verdict}:{int(expiring)}:{today.isoformat()}"
@@ -258,31 +300,85 @@ def onboarding_people_page(
 
     # A search whose matches all fit on its first page is counted by that page itself.
     count = None if query and not last else count_them()
-    page: KeysetPage[dict[str, Any]] = keyset_page(
-        # Only what the list shows, as plain values: no model is built for a row.
-        people.values(
-            "pk",
-            "full_name",
-            "email",
-            eligible=F("eligibility_snapshot__eligible"),
-            failing=F("eligibility_snapshot__failing"),
-            earliest_expiry=F("eligibility_snapshot__earliest_expiry"),
-            roles=Subquery(_onboarding_roles),
-        ),
-        keys,
-        cursor=decode_cursor(cursor, keys) if cursor else None,
-        last=last,
-        per_page=PEOPLE_PER_PAGE,
-        total=count.count if count is not None else 0,
-    )
+    total = count.count if count is not None else 0
+    asked = _Asked(query, verdict, lapses if expiring else None, sort)
+    page = _read_page(viewer, asked, keys=keys, cursor=at, last=last, total=total)
+    if page is None:  # "Previous" from near the start: the first page
+        page = _read_page(viewer, asked, keys=keys, cursor=None, last=False, total=total)
+    assert page is not None  # noqa: S101  # (the first page is always a page)
     if count is None:
         # A search is not counted: all its matches on its first page count themselves, and
         # otherwise the page says more follow (its "Last" link counts them, up to 1,000).
         shown = page.start - 1 + len(page.rows)
         count = PeopleCount(shown, more=False, uncounted=not page.is_last)
     rows = [PersonRow.from_values(values) for values in page.rows]
-    total = max(page.total, count.count)
-    return KeysetPage(**{**vars(page), "rows": rows, "total": total}), count
+    return KeysetPage(**{**vars(page), "rows": rows, "total": max(page.total, count.count)}), count
+
+
+@dataclass(frozen=True)
+class _Asked:
+    query: str
+    verdict: str
+    expiring: tuple[date, date] | None  # first and last lapse day
+    sort: str
+
+
+def _read_page(
+    viewer: User,
+    asked: _Asked,
+    *,
+    keys: list[SortKey],
+    cursor: Cursor | None,
+    last: bool,
+    total: int,
+) -> KeysetPage[dict[str, Any]] | None:
+    """Read one page's rows; the SQL is compiled once per shape and process (the sort, the
+    filters that are on, the direction) and run with this request's values."""
+    query, verdict, expiring, sort = asked.query, asked.verdict, asked.expiring, asked.sort
+    values: dict[str, Any] = {}
+    if query:
+        values["q"] = query
+    if expiring:
+        values["lapse_from"], values["lapse_until"] = expiring
+    if cursor is not None:
+        values.update({f"c{n}": value for n, value in enumerate(cursor.values)})
+    direction = None if cursor is None else ("before" if cursor.before else "after")
+    shape = ("people", sort, verdict, bool(query), expiring is not None, direction, last)
+
+    def build(v: Mapping[str, Any]) -> QuerySet[Any]:
+        filtered = _filtered(
+            onboarding_people(viewer=viewer),
+            query=v["q"] if query else "",
+            verdict=verdict,
+            expiring=(v["lapse_from"], v["lapse_until"]) if expiring else None,
+            sort=sort,
+        )
+        stand_in = (
+            None
+            if cursor is None
+            else replace(cursor, values=tuple(v[f"c{n}"] for n in range(len(cursor.values))))
+        )
+        # Only what the list shows, as plain values: no model is built for a row.
+        return keyset_query(
+            filtered.values(
+                "pk",
+                "full_name",
+                "email",
+                eligible=F("eligibility_snapshot__eligible"),
+                failing=F("eligibility_snapshot__failing"),
+                earliest_expiry=F("eligibility_snapshot__earliest_expiry"),
+                roles=Subquery(_onboarding_roles),
+            ),
+            keys,
+            cursor=stand_in,
+            last=last,
+            per_page=PEOPLE_PER_PAGE,
+        )
+
+    found = prepared_rows(shape, build, values)
+    return keyset_result(
+        found, keys, cursor=cursor, last=last, per_page=PEOPLE_PER_PAGE, total=total
+    )
 
 
 @dataclass(frozen=True)
