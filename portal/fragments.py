@@ -57,3 +57,26 @@ def cached_fragments[T](
         found.update(fresh)
     # Rendered by our own template with autoescaping on, as {% include %} would be.
     return [SafeString(found[k]) for k in keys]
+
+
+def cached_block[T, R](
+    template_name: str,
+    items: Sequence[T],
+    *,
+    key: Callable[[T], str],
+    contexts: Callable[[list[T]], list[dict[str, Any]]],
+    assemble: Callable[[list[SafeString]], R],
+) -> R:
+    """`assemble(fragments)` for a whole page of items, kept as one cache entry under a
+    digest of every item's key: a page seen before is one read, not one per row. Built from
+    `cached_fragments` when missing, so a page that shares most rows with one seen before
+    (a person's verdict changed) renders only what changed."""
+    digest = _template_digest(template_name)
+    block_key = "portal:block:{}:{}:{}".format(
+        template_name, digest, short_digest("\n".join(key(item) for item in items))
+    )
+    block: R | None = cache.get(block_key)
+    if block is None:
+        block = assemble(cached_fragments(template_name, items, key=key, contexts=contexts))
+        cache.set(block_key, block, FRAGMENT_TTL)
+    return block

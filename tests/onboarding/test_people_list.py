@@ -300,3 +300,42 @@ def test_the_page_query_compiles_for_sqlite_too(auditor, db, monkeypatch):
         selectors.onboarding_people_page(viewer=auditor, sort=sort, query="abc")
 
     assert len(compiled) == len(selectors.PEOPLE_SORT_KEYS)
+
+
+def test_a_page_seen_before_is_one_cached_block_and_a_change_renders_only_its_person(
+    client, auditor, people, monkeypatch
+):
+    from portal import fragments
+    from portal.models import EligibilitySnapshot
+
+    client.force_login(auditor)
+    rendered: list[str] = []
+    real = fragments.get_template("onboarding/staff/_person.html")
+
+    class CountingTemplate:
+        template = real.template
+
+        def render(self, context, request=None):
+            rendered.append(context["line"].row.full_name)
+            return real.render(context, request)
+
+    monkeypatch.setattr(fragments, "get_template", lambda name: CountingTemplate())
+    client.get(reverse("access-people"))
+    reads: list[str] = []
+    real_get = fragments.cache.get
+    monkeypatch.setattr(
+        fragments.cache, "get", lambda key, *a, **kw: reads.append(key) or real_get(key, *a, **kw)
+    )
+
+    rendered.clear()
+    client.get(reverse("access-people"))
+    assert rendered == []
+    assert [key for key in reads if key.startswith("portal:block:")] != []
+
+    cleo = EligibilitySnapshot.objects.get(user__full_name="Cleo Ndiaye")
+    EligibilitySnapshot.objects.filter(pk=cleo.pk).update(eligible=True, failing=[])
+    html = client.get(reverse("access-people")).content.decode()
+
+    assert rendered == ["Cleo Ndiaye"]
+    row = html[html.index(f'<tr data-person="{cleo.user_id}">') :]
+    assert "Eligible" in row[: row.index("</tr>")]

@@ -13,11 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import DomainError
-from portal.fragments import cached_fragments, short_digest
+from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
 from portal.models import RequirementBypass, User
 from portal.onboarding.eligibility import (
@@ -108,19 +108,23 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         PersonLine(row=row, roles=", ".join(role_labels[name] for name in row.roles))
         for row in page.rows
     ]
-    # Each person's card and table row are one cached fragment, all read in one round trip.
+    # Each person's card and table row are one cached fragment, and the page's rows one
+    # cached block of them (portal.fragments).
     record_url = reverse("access-person", args=[0]).removesuffix("0/")
-    parts = [
-        fragment.split(PART_BREAK)
-        for fragment in cached_fragments(
-            "onboarding/staff/_person.html",
-            rows,
-            key=lambda line: f"{line.key}:{record_url}",
-            contexts=lambda missing: [
-                {"line": line, "url": f"{record_url}{line.row.pk}/"} for line in missing
-            ],
-        )
-    ]
+
+    def assemble(fragments: list[SafeString]) -> tuple[str, str]:
+        parts = [fragment.split(PART_BREAK) for fragment in fragments]
+        return "".join(card for card, _ in parts), "".join(line for _, line in parts)
+
+    cards, lines = cached_block(
+        "onboarding/staff/_person.html",
+        rows,
+        key=lambda line: f"{line.key}:{record_url}",
+        contexts=lambda missing: [
+            {"line": line, "url": f"{record_url}{line.row.pk}/"} for line in missing
+        ],
+        assemble=assemble,
+    )
     return render(
         request,
         "onboarding/staff/people.html",
@@ -132,8 +136,8 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "count": count,
             "rows": rows,
             # Our own fragments, rendered with autoescaping (portal.fragments).
-            "cards": mark_safe("".join(card for card, _ in parts)),  # noqa: S308
-            "lines": mark_safe("".join(line for _, line in parts)),  # noqa: S308
+            "cards": mark_safe(cards),  # noqa: S308
+            "lines": mark_safe(lines),  # noqa: S308
         },
     )
 
