@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Applications"
+
+    def ready(self) -> None:
+        from applications import permissions  # noqa: F401  # registers the app's actions

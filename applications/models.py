@@ -1,1 +1,0 @@
-"""Application templates, applications, their sections, specimen lines and team members."""

@@ -1,0 +1,152 @@
+"""An application for biospecimens and its lifecycle (DESIGN.md "Application").
+
+This part covers the package until the board takes it: draft, submitted, screening,
+returned (incomplete) and withdrawn. The review states follow with the review app; they
+are declared here already so that the status field is one field with one table.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from portal.lifecycles import Lifecycle, Transition
+
+
+class Application(models.Model):
+    class Kind(models.TextChoices):
+        NEW = "new", "New application"
+        AMENDMENT = "amendment", "Amendment (policy 3.2)"
+        ADDITIONAL_SPECIMENS = "additional_specimens", "Additional-specimen request (policy 2.3)"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        SCREENING = "screening", "Screening"
+        RETURNED = "returned", "Returned as incomplete"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+
+    class FundingSource(models.TextChoices):
+        PUBLIC = "public", "Public"
+        COMMERCIAL = "commercial", "Commercial"
+        BOTH = "both", "Public and commercial"
+
+    class FundingStatus(models.TextChoices):
+        SECURED = "secured", "Secured"
+        CONTINGENT = "contingent", "Contingent on approval"
+
+    LIFECYCLE = Lifecycle(
+        field="status",
+        states=Status,
+        noun="application",
+        transitions=[
+            Transition(Status.DRAFT, Status.SUBMITTED, "application.submit"),
+            Transition(Status.RETURNED, Status.SUBMITTED, "application.submit"),
+            Transition(Status.SUBMITTED, Status.SCREENING, "application.screen"),
+            Transition(Status.SCREENING, Status.IN_REVIEW, "application.accept"),
+            Transition(Status.SCREENING, Status.RETURNED, "application.return"),
+            Transition(Status.DRAFT, Status.WITHDRAWN, "application.withdraw"),
+            Transition(Status.SUBMITTED, Status.WITHDRAWN, "application.withdraw"),
+            Transition(Status.SCREENING, Status.WITHDRAWN, "application.withdraw"),
+            Transition(Status.RETURNED, Status.WITHDRAWN, "application.withdraw"),
+        ],
+    )
+    # The applicant may change the package only in these states.
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
+    reference = models.CharField(
+        max_length=20, unique=True, help_text="The number people quote, e.g. BSA-2026-00042."
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.NEW)
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text="The principal investigator, who manages the package and the team.",
+    )
+    template_version = models.ForeignKey(
+        "applications.TemplateVersion",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text="The template version the application started on and keeps.",
+    )
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="For an amendment or additional-specimen request: the approved application "
+        "it builds on.",
+    )
+    title = models.CharField(
+        max_length=200, help_text="Shown in the public directory once approved."
+    )
+    public_summary = models.TextField(
+        blank=True,
+        help_text="A plain-language summary for the public directory once approved.",
+    )
+    funding_source = models.CharField(max_length=12, choices=FundingSource.choices, blank=True)
+    commercial_terms_accepted = models.BooleanField(
+        default=False,
+        help_text="Policy 4.7: the commercial funder accepts the full MTA, Code of Conduct "
+        "and data-sharing terms; the applicant confirms it.",
+    )
+    funding_status = models.CharField(max_length=12, choices=FundingStatus.choices, blank=True)
+    recontact_requested = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Policy 1.1: whether participants would be re-contacted (only with the "
+        "board's explicit approval). Empty: not answered yet.",
+    )
+    recontact_justification = models.TextField(blank=True)
+    derivatives_acknowledged = models.BooleanField(
+        default=False,
+        help_text="Policy 4.8: no immortalized cell lines or other derivatives.",
+    )
+    fee_acknowledged = models.BooleanField(
+        default=False, help_text="Policy 4.4: the processing fee of the template's schedule."
+    )
+    budget_notes = models.TextField(
+        blank=True,
+        help_text="Policy 4.4: how the budget covers preparing data and documentation for "
+        "return, and data curation and QC support.",
+    )
+    scope_unchanged = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Additional-specimen requests (2.3): whether scope and objectives are "
+        "unchanged, which lets the chair approve without full review.",
+    )
+    includes_ai_an = models.BooleanField(
+        default=False,
+        help_text="Policy 3.3: a specimen line asks for American Indian or Alaska Native "
+        "participants' biospecimens; review routes on it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest submission's time."
+    )
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the status last changed (ages in queues)."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The screening queue: by status, oldest submission first.
+            models.Index(fields=["status", "submitted_at", "id"], name="application_queue"),
+            # A researcher's own list, newest first.
+            models.Index(fields=["applicant", "-created_at", "id"], name="application_mine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in self.EDITABLE
