@@ -1,5 +1,26 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from applications.views import researcher, staff
 
 app_name = "applications"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", researcher.application_list, name="list"),
+    path("new/", researcher.application_new, name="new"),
+    path("screening/", staff.queue, name="queue"),
+    path("team/<int:member>/accept/", researcher.team_invitation_accept, name="team-accept"),
+    path("<int:pk>/", researcher.application_detail, name="detail"),
+    path("<int:pk>/details/", researcher.application_details, name="details"),
+    path("<int:pk>/sections/<slug:key>/", researcher.application_section, name="section"),
+    path("<int:pk>/lines/", researcher.application_lines, name="lines"),
+    path(
+        "<int:pk>/lines/<int:line>/remove/", researcher.application_line_remove, name="line-remove"
+    ),
+    path("<int:pk>/team/", researcher.application_team, name="team"),
+    path("<int:pk>/team/<int:member>/remove/", researcher.team_member_remove, name="team-remove"),
+    path("<int:pk>/submit/", researcher.application_submit_view, name="submit"),
+    path("<int:pk>/withdraw/", researcher.application_withdraw_view, name="withdraw"),
+    path("<int:pk>/screen/", staff.screen, name="screen"),
+    path("<int:pk>/accept/", staff.accept, name="accept"),
+    path("<int:pk>/return/", staff.return_incomplete, name="return"),
+]

@@ -18,7 +18,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -31,7 +31,7 @@ class SortKey:
     name: str  # the annotation the value is read back from
     expression: Any
     descending: bool = False
-    kind: type = str  # str, int or date: how a cursor's value is read back
+    kind: type = str  # str, int, date or datetime: how a cursor's value is read back
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ def _plain(value: Any) -> Any:
 
 
 def _parse(value: Any, kind: type) -> Any:
+    if kind is datetime:
+        return datetime.fromisoformat(value)
     if kind is date:
         return date.fromisoformat(value)
     if kind is int:

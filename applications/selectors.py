@@ -1,0 +1,265 @@
+"""Reads of applications that views and tasks share, each scoped to the viewer."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
+
+from applications.models import (
+    Application,
+    ApplicationUpload,
+    SectionAnswer,
+    SpecimenLine,
+    TeamMember,
+)
+from applications.sections import SectionSpec, sections_from_data
+from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_page
+from portal.models import User
+from portal.permissions import can
+
+
+def applications_visible_to(viewer: User) -> QuerySet[Application]:
+    """The applications `viewer` may open: their own and those they are on the team of;
+    every one for the PRAB chair, program admins and auditors."""
+    if can(viewer, "application.queue.view"):
+        return Application.objects.all()
+    return Application.objects.filter(
+        Q(applicant=viewer) | Q(team__user=viewer, team__removed_at__isnull=True)
+    ).distinct()
+
+
+def application_for(viewer: User, pk: int) -> Application:
+    """One application the viewer may open, or 404."""
+    application = (
+        applications_visible_to(viewer)
+        .select_related("template_version__template", "applicant", "original")
+        .filter(pk=pk)
+        .first()
+    )
+    if application is None:
+        raise Http404("No such application.")
+    return application
+
+
+NEXT_ACTION: dict[str, str] = {
+    Application.Status.DRAFT: "Complete and submit",
+    Application.Status.RETURNED: "Fix what screening asks and resubmit",
+    Application.Status.SUBMITTED: "Waiting for screening",
+    Application.Status.SCREENING: "Being screened",
+    Application.Status.IN_REVIEW: "With the board",
+    Application.Status.APPROVED: "Approved",
+    Application.Status.WITHDRAWN: "Withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class MyApplication:
+    pk: int
+    reference: str
+    title: str
+    status: str
+    status_label: str
+    kind_label: str
+    next_action: str
+    mine: bool  # the viewer is the principal investigator
+    updated_at: Any
+
+
+def my_applications(viewer: User) -> list[MyApplication]:
+    """The viewer's applications (as principal investigator or on the team), newest first,
+    each with its next action. One query whatever their number."""
+    rows = (
+        Application.objects.filter(
+            Q(applicant=viewer) | Q(team__user=viewer, team__removed_at__isnull=True)
+        )
+        .distinct()
+        .order_by("-created_at", "-id")
+        .values("pk", "reference", "title", "status", "kind", "applicant_id", "updated_at")
+    )
+    statuses = dict(Application.Status.choices)
+    kinds = dict(Application.Kind.choices)
+    return [
+        MyApplication(
+            pk=r["pk"],
+            reference=r["reference"],
+            title=r["title"],
+            status=r["status"],
+            status_label=statuses[r["status"]],
+            kind_label=kinds[r["kind"]],
+            next_action=NEXT_ACTION.get(r["status"], ""),
+            mine=r["applicant_id"] == viewer.pk,
+            updated_at=r["updated_at"],
+        )
+        for r in rows
+    ]
+
+
+def invitations_for(viewer: User) -> list[TeamMember]:
+    """Team invitations the viewer has not answered."""
+    return list(
+        TeamMember.objects.filter(user=viewer, accepted_at__isnull=True, removed_at__isnull=True)
+        .select_related("application__applicant")
+        .order_by("-invited_at")
+    )
+
+
+@dataclass(frozen=True)
+class SectionState:
+    spec: SectionSpec
+    text: str
+    revision: int
+
+    @property
+    def done(self) -> bool:
+        return bool(self.text.strip()) and len(self.text.strip()) <= self.spec.max_length
+
+
+def section_states(application: Application) -> list[SectionState]:
+    """The sections that apply to the application, with their saved text."""
+    answers = {a.key: a for a in SectionAnswer.objects.filter(application=application)}
+    states = []
+    for spec in sections_from_data(application.template_version.sections):
+        if not spec.applies(includes_ai_an=application.includes_ai_an):
+            continue
+        answer = answers.get(spec.key)
+        states.append(
+            SectionState(spec, answer.text if answer else "", answer.revision if answer else 0)
+        )
+    return states
+
+
+@dataclass(frozen=True)
+class TypeTotal:
+    label: str
+    unit: str
+    total: Decimal
+    lines: int
+
+
+def specimen_totals(application: Application) -> list[TypeTotal]:
+    """The total requested per specimen type, in the type's base unit (policy 4.6)."""
+    labels = dict(SpecimenLine.Type.choices)
+    rows = (
+        application.lines.values("specimen_type")
+        .annotate(total=Sum("normalised_total"), lines=Count("id"))
+        .order_by("specimen_type")
+    )
+    return [
+        TypeTotal(
+            labels[r["specimen_type"]],
+            "µg" if r["specimen_type"] == SpecimenLine.Type.DNA else "mL",
+            r["total"],
+            r["lines"],
+        )
+        for r in rows
+    ]
+
+
+def upload_history(application: Application) -> list[ApplicationUpload]:
+    """Every upload, current ones first, with who added it and when."""
+    return list(
+        application.uploads.select_related("document", "uploaded_by", "person").order_by(
+            "replaced_by", "kind", "-uploaded_at"
+        )
+    )
+
+
+# --- The screening queue ------------------------------------------------------------------
+
+QUEUE_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.SCREENING,
+    Application.Status.RETURNED,
+)
+QUEUE_PER_PAGE = 50
+QUEUE_COUNT_LIMIT = 1000
+# Oldest submission first; ties in the order the applications were made.
+QUEUE_KEYS = [
+    SortKey("k_submitted", F("submitted_at"), kind=datetime),
+    SortKey("k_id", F("pk"), kind=int),
+]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    pk: int
+    reference: str
+    title: str
+    applicant: str
+    status: str
+    status_label: str
+    submitted_at: datetime
+    includes_ai_an: bool
+    age_days: int
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    count: int
+    more: bool  # more than QUEUE_COUNT_LIMIT
+
+
+def screening_queue(
+    *,
+    viewer: User,
+    statuses: list[str],
+    query: str = "",
+    cursor: str = "",
+    last: bool = False,
+    today: date,
+) -> tuple[KeysetPage[QueueRow], QueueCount]:
+    """Submitted applications for screening, oldest first, with their age in days;
+    filtered by status, searched by reference, title or applicant. Two queries whatever the
+    number of rows: the bounded count and the page."""
+    if not can(viewer, "application.queue.view"):
+        raise Http404("No such page.")
+    chosen = [s for s in statuses if s in QUEUE_STATUSES] or list(QUEUE_STATUSES[:2])
+    rows = Application.objects.filter(status__in=chosen, submitted_at__isnull=False)
+    if query:
+        rows = rows.filter(
+            Q(reference__icontains=query)
+            | Q(title__icontains=query)
+            | Q(applicant__full_name__icontains=query)
+            | Q(applicant__email__icontains=query)
+        )
+    found = rows.order_by()[: QUEUE_COUNT_LIMIT + 1].count()
+    count = QueueCount(min(found, QUEUE_COUNT_LIMIT), found > QUEUE_COUNT_LIMIT)
+    page: KeysetPage[dict[str, Any]] = keyset_page(
+        rows.values(
+            "pk",
+            "reference",
+            "title",
+            "status",
+            "submitted_at",
+            "includes_ai_an",
+            applicant_name=F("applicant__full_name"),
+            applicant_email=F("applicant__email"),
+        ),
+        QUEUE_KEYS,
+        cursor=decode_cursor(cursor, QUEUE_KEYS) if cursor else None,
+        last=last,
+        per_page=QUEUE_PER_PAGE,
+        total=count.count,
+    )
+    labels = dict(Application.Status.choices)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    queue_rows = [
+        QueueRow(
+            pk=r["pk"],
+            reference=r["reference"],
+            title=r["title"],
+            applicant=r["applicant_name"] or r["applicant_email"],
+            status=r["status"],
+            status_label=labels[r["status"]],
+            submitted_at=r["submitted_at"],
+            includes_ai_an=r["includes_ai_an"],
+            age_days=(today - r["submitted_at"].astimezone(zone).date()).days,
+        )
+        for r in page.rows
+    ]
+    return KeysetPage(**{**vars(page), "rows": queue_rows}), count

@@ -1,0 +1,95 @@
+"""Screening (issue item 9): the queue of submitted applications, oldest first, and the
+screener's accept or return. The PRAB chair and program admins screen; auditors read."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from applications.forms import ReturnForm
+from applications.selectors import QUEUE_STATUSES, application_for, screening_queue
+from applications.services import application_accept, application_return, application_screen
+from applications.views.researcher import detail_page
+from portal.clock import program_today
+from portal.errors import DomainError
+from portal.http import AuthenticatedHttpRequest
+from portal.permissions import can
+
+
+@login_required
+@require_GET
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    statuses = request.GET.getlist("status")
+    query = request.GET.get("q", "").strip()[:200]
+    page, count = screening_queue(
+        viewer=request.user,
+        statuses=statuses,
+        query=query,
+        cursor=request.GET.get("after") or request.GET.get("before") or "",
+        last=request.GET.get("page") == "last",
+        today=program_today(),
+    )
+    chosen = [s for s in statuses if s in QUEUE_STATUSES] or list(QUEUE_STATUSES[:2])
+    return render(
+        request,
+        "applications/queue.html",
+        {
+            "page": page,
+            "count": count,
+            "query": query,
+            "chosen": chosen,
+            "statuses": [(s.value, s.label) for s in QUEUE_STATUSES],
+            "can_screen": can(request.user, "application.screen"),
+        },
+    )
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("applications:detail", args=[pk]) + "#screening")
+
+
+@login_required
+@require_POST
+def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    try:
+        application_screen(application=application, actor=request.user)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"You are screening {application.reference}.")
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    try:
+        application_accept(application=application, actor=request.user)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{application.reference} was accepted into review.")
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def return_incomplete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        # The overview again, with the comments as typed and what to change.
+        return detail_page(request, application, return_form=form, status=400)
+    try:
+        application_return(
+            application=application, comments=form.cleaned_data["comments"], actor=request.user
+        )
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{application.reference} was returned to the applicant.")
+    return _back(pk)
