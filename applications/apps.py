@@ -6,4 +6,6 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Applications"
 
     def ready(self) -> None:
-        from applications import permissions  # noqa: F401  # registers the app's actions
+        from applications import panels, permissions  # noqa: F401  # registers actions
+
+        panels.register()

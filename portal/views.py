@@ -26,6 +26,7 @@ from portal.navigation import ROLE_DASHBOARDS, dashboards_for
 from portal.notifications import notification_mark_read as mark_read
 from portal.onboarding.views.requirements import redirect_unless_eligible
 from portal.paging import CountedPaginator
+from portal.panels import panels_for
 from portal.selectors import notifications_for
 
 
@@ -56,7 +57,11 @@ def role_dashboard(request: AuthenticatedHttpRequest, role: str) -> HttpResponse
     return render(
         request,
         f"portal/dashboards/{role}.html",
-        {"board": board, "dashboards": dashboards_for(request.user)},
+        {
+            "board": board,
+            "dashboards": dashboards_for(request.user),
+            "panels": panels_for(role, request.user),
+        },
     )
 
 

@@ -197,3 +197,19 @@ def test_the_chair_returns_an_application_with_comments_and_a_short_comment_is_k
     client.force_login(complete_draft.applicant)
     page = client.get(reverse("applications:detail", args=[complete_draft.pk])).content.decode()
     assert "Please add the power analysis." in page
+
+
+def test_the_researcher_dashboard_lists_applications_with_status_and_next_action(client, draft):
+    client.force_login(draft.applicant)
+    html = client.get(reverse("role-dashboard", args=["researcher"])).content.decode()
+    panel = html[html.index('data-panel="applications"') :]
+    assert draft.reference in panel
+    assert "Complete and submit" in panel
+
+
+def test_the_chair_dashboard_counts_what_waits_for_screening(client, complete_draft, prab_chair):
+    application_submit(application=complete_draft, actor=complete_draft.applicant)
+    client.force_login(prab_chair)
+    html = client.get(reverse("role-dashboard", args=["prab_chair"])).content.decode()
+    assert "1 application waiting to be screened" in html
+    assert reverse("applications:queue") in html
