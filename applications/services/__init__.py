@@ -12,6 +12,7 @@ from applications.services.drafting import (
     specimen_line_change,
     specimen_line_remove,
 )
+from applications.services.follow_ups import FOLLOW_UP_KINDS, application_follow_up_start
 from applications.services.lifecycle import (
     application_accept,
     application_return,
@@ -26,10 +27,12 @@ from applications.services.templates import template_version_publish
 
 __all__ = [
     "DETAIL_FIELDS",
+    "FOLLOW_UP_KINDS",
     "LineInput",
     "NotAPortalUser",
     "application_accept",
     "application_details_save",
+    "application_follow_up_start",
     "application_return",
     "application_screen",
     "application_section_save",

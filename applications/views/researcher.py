@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.checks import submission_problems
+from applications.diff import package_diff
 from applications.errors import ApplicationIncomplete, SectionConflict
 from applications.forms import (
     DetailsForm,
@@ -32,6 +33,7 @@ from applications.selectors import (
 )
 from applications.services import (
     application_details_save,
+    application_follow_up_start,
     application_section_save,
     application_start,
     application_submit,
@@ -136,6 +138,7 @@ def detail_page(
             "can_submit": application.editable and can(user, "application.submit", application),
             "can_withdraw": withdrawable and can(user, "application.withdraw", application),
             "can_screen": can(user, "application.screen", application),
+            "can_follow_up": can(user, "application.edit", application),
             "return_form": return_form or ReturnForm(),
             "totals": specimen_totals(application),
         },
@@ -414,3 +417,35 @@ def application_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> Htt
 
 def uploads_context(application: Application) -> dict[str, Any]:
     return {"uploads": upload_history(application)}
+
+
+@login_required
+@require_POST
+def application_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    original = application_for(request.user, pk)
+    try:
+        follow_up = application_follow_up_start(
+            original=original, kind=request.POST.get("kind", ""), actor=request.user
+        )
+    except DomainError as refused:
+        messages.error(request, refused.message)
+        return redirect(_overview(original))
+    messages.success(
+        request,
+        f"{follow_up.reference} started from {original.reference}, with its text and specimen "
+        "lines copied in. Change what differs; the changes page compares the two.",
+    )
+    return redirect(_overview(follow_up))
+
+
+@login_required
+@require_GET
+def application_changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    application = application_for(request.user, pk)
+    if application.original is None:
+        raise Http404("This application has no original to compare with.")
+    return render(
+        request,
+        "applications/changes.html",
+        {"application": application, "changes": package_diff(application)},
+    )
