@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.checks import submission_problems
@@ -23,6 +24,7 @@ from applications.forms import (
     StartForm,
 )
 from applications.models import Application, SpecimenLine, TeamMember
+from applications.sections import sections_from_data
 from applications.selectors import (
     application_for,
     invitations_for,
@@ -38,6 +40,7 @@ from applications.services import (
     application_start,
     application_submit,
     application_withdraw,
+    package_snapshot,
     specimen_line_add,
     specimen_line_remove,
     team_accept,
@@ -47,6 +50,7 @@ from applications.services import (
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
 from portal.onboarding.selectors import access_statuses_for
+from portal.pdf import render_pdf
 from portal.permissions import can
 
 
@@ -449,3 +453,31 @@ def application_changes(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "applications/changes.html",
         {"application": application, "changes": package_diff(application)},
     )
+
+
+@login_required
+@require_GET
+def application_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The whole package as a PDF: as last submitted (with its hash), or the draft as it is."""
+    application = application_for(request.user, pk)
+    submission = application.submissions.order_by("-number").first()
+    snapshot = submission.snapshot if submission else package_snapshot(application)
+    answers = snapshot["sections"]
+    sections = [
+        {"title": spec.title, "text": answers.get(spec.key, "")}
+        for spec in sections_from_data(application.template_version.sections)
+        if spec.applies(includes_ai_an=snapshot["details"]["includes_ai_an"])
+    ]
+    pdf = render_pdf(
+        "pdf/application.html",
+        {
+            "snapshot": snapshot,
+            "submission": submission,
+            "sections": sections,
+            "kind_label": application.get_kind_display(),
+            "printed_at": timezone.now(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
+    return response

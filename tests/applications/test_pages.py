@@ -213,3 +213,29 @@ def test_the_chair_dashboard_counts_what_waits_for_screening(client, complete_dr
     html = client.get(reverse("role-dashboard", args=["prab_chair"])).content.decode()
     assert "1 application waiting to be screened" in html
     assert reverse("applications:queue") in html
+
+
+@pytest.mark.pdf
+def test_the_package_pdf_holds_every_part_as_submitted_with_its_hash(client, complete_draft):
+    import io
+
+    from pypdf import PdfReader
+
+    submission = application_submit(application=complete_draft, actor=complete_draft.applicant)
+    client.force_login(complete_draft.applicant)
+    response = client.get(reverse("applications:pdf", args=[complete_draft.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    assert complete_draft.reference in flat
+    assert "Answer to Research aims." in flat
+    assert "Requested biospecimens" in flat
+    assert submission.sha256[:16] in flat.replace(" ", "")
+
+
+def test_the_pdf_is_404_for_someone_not_on_the_application(client, complete_draft):
+    other = UserFactory(roles=[Role.RESEARCHER], two_factor=True)
+    client.force_login(other)
+    assert client.get(reverse("applications:pdf", args=[complete_draft.pk])).status_code == 404
