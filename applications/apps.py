@@ -9,3 +9,10 @@ class ApplicationsConfig(AppConfig):
         from applications import panels, permissions  # noqa: F401  # registers actions
 
         panels.register()
+        from django.conf import settings
+
+        if settings.DEBUG:
+            from applications.demo import seed_demo_applications
+            from portal.services.demo import register_demo_seeder
+
+            register_demo_seeder(seed_demo_applications)

@@ -35,7 +35,14 @@ def screening_panel(user: User) -> dict[str, Any] | None:
     return {"template": "applications/_panel_screening.html", "waiting": waiting}
 
 
+def templates_panel(user: User) -> dict[str, Any] | None:
+    if not can(user, "template_version.publish"):
+        return None
+    return {"template": "applications/_panel_templates.html"}
+
+
 def register() -> None:
     register_panel(Role.RESEARCHER, "applications", researcher_panel)
     register_panel(Role.PRAB_CHAIR, "screening", screening_panel)
     register_panel(Role.PROGRAM_ADMIN, "screening", screening_panel)
+    register_panel(Role.PROGRAM_ADMIN, "templates", templates_panel)

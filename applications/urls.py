@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications.views import researcher, staff
+from applications.views import researcher, staff, templates
 
 app_name = "applications"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", researcher.application_list, name="list"),
     path("new/", researcher.application_new, name="new"),
     path("screening/", staff.queue, name="queue"),
+    path("templates/", templates.template_versions, name="templates"),
     path("team/<int:member>/accept/", researcher.team_invitation_accept, name="team-accept"),
     path("<int:pk>/", researcher.application_detail, name="detail"),
     path("<int:pk>/details/", researcher.application_details, name="details"),
