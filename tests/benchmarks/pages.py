@@ -142,6 +142,63 @@ def _fill(users: int) -> None:
     print(f"recorded verdicts in {time.perf_counter() - started:.0f} s")
 
 
+APPLICATIONS = 30_000
+# The benchmark researcher's own applications (the list page shows them all).
+OWN_APPLICATIONS = 25
+
+
+def _applications(count: int, own: Any) -> None:
+    """Spread `count` applications over the benchmark researchers, in the states a busy
+    program has, shaped as the services leave them; `own` gets OWN_APPLICATIONS of them."""
+    import random
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from applications.models import Application, TemplateVersion
+    from portal.models import User
+
+    if Application.objects.count() >= count:
+        print(f"{Application.objects.count():,} applications already in the database")
+        return
+    started = time.perf_counter()
+    version = TemplateVersion.objects.get(is_current=True)
+    owners = list(
+        User.objects.filter(email__regex=r"^bench[0-9]+@example\.org$")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:20_000]
+    )
+    states = (
+        [Application.Status.DRAFT] * 4
+        + [Application.Status.SUBMITTED] * 2
+        + [Application.Status.SCREENING, Application.Status.RETURNED]
+        + [Application.Status.WITHDRAWN, Application.Status.IN_REVIEW]
+    )
+    now = timezone.now()
+    chance = random.Random(8)  # noqa: S311  # a benchmark's spread, not a secret
+    rows = []
+    for n in range(count):
+        status = states[n % len(states)]
+        owner = own.pk if n < OWN_APPLICATIONS else chance.choice(owners)
+        submitted = None if status == Application.Status.DRAFT else now - timedelta(hours=n % 2000)
+        rows.append(
+            Application(
+                reference=f"BSA-BENCH-{n:06d}",
+                applicant_id=owner,
+                template_version=version,
+                title=f"Study {n} of biomarkers and outcomes",
+                status=status,
+                submitted_at=submitted,
+                status_changed_at=submitted or now,
+            )
+        )
+    Application.objects.bulk_create(rows, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE applications_application")
+    print(f"added {count:,} applications in {time.perf_counter() - started:.0f} s")
+
+
 def _session_cookie(user: Any) -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -231,6 +288,7 @@ def _cookies() -> dict[str, str]:
         if u.groups.filter(name=Role.RESEARCHER).exists() and access_status_for(u).eligible
     )
     _notifications(researcher, NOTIFICATIONS)
+    _applications(APPLICATIONS, researcher)
     return {"staff": _session_cookie(auditor), "researcher": _session_cookie(researcher)}
 
 
@@ -253,6 +311,9 @@ PAGES = [
     Page("/access/people/ search", "/access/people/?q=bench4242", "staff"),
     Page("/access/people/ search, common", "/access/people/?q=example.org", "staff"),
     Page("/access/people/ expiring, by expiry", "/access/people/?expiring=on&sort=expiry", "staff"),
+    Page("applications (researcher's list)", "/applications/", "researcher"),
+    Page("screening queue", "/applications/screening/", "staff"),
+    Page("screening queue, search", "/applications/screening/?q=Study+1234", "staff"),
 ]
 
 
