@@ -9,10 +9,8 @@ class ApplicationsConfig(AppConfig):
         from applications import panels, permissions  # noqa: F401  # registers actions
 
         panels.register()
-        from django.conf import settings
+        # seed_demo itself is refused unless DEBUG is on.
+        from applications.demo import seed_demo_applications
+        from portal.services.demo import register_demo_seeder
 
-        if settings.DEBUG:
-            from applications.demo import seed_demo_applications
-            from portal.services.demo import register_demo_seeder
-
-            register_demo_seeder(seed_demo_applications)
+        register_demo_seeder(seed_demo_applications)

@@ -22,6 +22,12 @@ urlpatterns = [
     path("<int:pk>/submit/", researcher.application_submit_view, name="submit"),
     path("<int:pk>/withdraw/", researcher.application_withdraw_view, name="withdraw"),
     path("<int:pk>/follow-up/", researcher.application_follow_up, name="follow-up"),
+    path("<int:pk>/uploads/", researcher.application_uploads, name="uploads"),
+    path(
+        "<int:pk>/uploads/<int:upload>/download/",
+        researcher.application_upload_download,
+        name="upload-download",
+    ),
     path("<int:pk>/pdf/", researcher.application_pdf, name="pdf"),
     path("<int:pk>/changes/", researcher.application_changes, name="changes"),
     path("<int:pk>/screen/", staff.screen, name="screen"),

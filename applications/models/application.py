@@ -138,8 +138,13 @@ class Application(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The screening queue: by status, oldest submission first.
-            models.Index(fields=["status", "submitted_at", "id"], name="application_queue"),
+            # The screening queue, oldest submission first, read in order from here whatever
+            # subset of its states is asked for.
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="application_queue",
+                condition=models.Q(status__in=["submitted", "screening", "returned"]),
+            ),
             # A researcher's own list, newest first.
             models.Index(fields=["applicant", "-created_at", "id"], name="application_mine"),
         ]

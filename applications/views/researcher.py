@@ -6,10 +6,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.checks import submission_problems
@@ -22,8 +23,9 @@ from applications.forms import (
     ReturnForm,
     SectionForm,
     StartForm,
+    UploadForm,
 )
-from applications.models import Application, SpecimenLine, TeamMember
+from applications.models import Application, ApplicationUpload, SpecimenLine, TeamMember
 from applications.sections import sections_from_data
 from applications.selectors import (
     application_for,
@@ -47,8 +49,11 @@ from applications.services import (
     team_invite,
     team_remove,
 )
+from portal.documents import document_open
 from portal.errors import DomainError
+from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
+from portal.models import User
 from portal.onboarding.selectors import access_statuses_for
 from portal.pdf import render_pdf
 from portal.permissions import can
@@ -58,19 +63,36 @@ def _overview(application: Application) -> str:
     return reverse("applications:detail", args=[application.pk])
 
 
-@login_required
-@require_GET
-def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def _list_page(
+    request: AuthenticatedHttpRequest, form: StartForm, *, status: int = 200
+) -> HttpResponse:
+    applications = my_applications(request.user)
+    base = reverse("applications:detail", args=[0]).removesuffix("0/")
+    rows = cached_block(
+        "applications/_my_row.html",
+        applications,
+        key=lambda a: f"{a.pk}:{short_digest(repr(a))}:{base}",
+        contexts=lambda missing: [{"a": a, "url": f"{base}{a.pk}/"} for a in missing],
+        assemble="".join,
+    )
     return render(
         request,
         "applications/list.html",
         {
-            "applications": my_applications(request.user),
+            "applications": applications,
+            "rows": mark_safe(rows),  # noqa: S308  # our own fragments, autoescaped
             "invitations": invitations_for(request.user),
             "can_start": can(request.user, "application.start"),
-            "form": StartForm(),
+            "form": form,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _list_page(request, StartForm())
 
 
 @login_required
@@ -89,17 +111,7 @@ def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "every change is saved as you go.",
             )
             return redirect(_overview(application))
-    return render(
-        request,
-        "applications/list.html",
-        {
-            "applications": my_applications(request.user),
-            "invitations": invitations_for(request.user),
-            "can_start": can(request.user, "application.start"),
-            "form": form,
-        },
-        status=400,
-    )
+    return _list_page(request, form, status=400)
 
 
 def _checklist(application: Application) -> dict[str, Any]:
@@ -419,10 +431,6 @@ def application_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> Htt
     return redirect(_overview(application))
 
 
-def uploads_context(application: Application) -> dict[str, Any]:
-    return {"uploads": upload_history(application)}
-
-
 @login_required
 @require_POST
 def application_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -480,4 +488,81 @@ def application_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
+    return response
+
+
+def _people_for_cvs(application: Application) -> list[tuple[int, str]]:
+    members = application.team.filter(removed_at__isnull=True).select_related("user")
+    return [(application.applicant_id, f"{application.applicant} (principal investigator)")] + [
+        (m.user_id, str(m.user)) for m in members
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_uploads(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Supplementary documents: each listed with who added it and when; a replaced one stays
+    in the history. Only clean PDF and DOCX files are kept (portal.document_checks)."""
+    application = application_for(request.user, pk)
+    people = _people_for_cvs(application)
+    form = UploadForm(request.POST or None, request.FILES or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        replaces = None
+        if request.POST.get("replaces"):
+            replaces = get_object_or_404(
+                ApplicationUpload, pk=request.POST["replaces"], application=application
+            )
+        from applications.services.uploads import application_upload_add
+
+        person_id = form.cleaned_data["person"]
+        person = User.objects.filter(pk=person_id).first() if person_id else None
+        try:
+            added = application_upload_add(
+                application=application,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                actor=request.user,
+                person=person,
+                replaces=replaces,
+            )
+        except DomainError as refused:
+            form.add_error("file", refused.message)
+        else:
+            messages.success(request, f"“{added.document.original_name}” was added.")
+            return redirect(reverse("applications:uploads", args=[application.pk]))
+    uploads = upload_history(application)
+    return render(
+        request,
+        "applications/uploads.html",
+        {
+            "application": application,
+            "current": [u for u in uploads if u.replaced_by_id is None],
+            "replaced": [u for u in uploads if u.replaced_by_id is not None],
+            "form": form,
+            "can_upload": application.editable
+            and can(request.user, "application.upload", application),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def application_upload_download(
+    request: AuthenticatedHttpRequest, pk: int, upload: int
+) -> FileResponse:
+    """A supplementary document, for anyone who may see the application (as an attachment,
+    never shown inline)."""
+    application = application_for(request.user, pk)
+    row = get_object_or_404(
+        ApplicationUpload.objects.select_related("document"), pk=upload, application=application
+    )
+    document = row.document
+    response = FileResponse(
+        document_open(document=document),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     return response

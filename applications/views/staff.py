@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from applications.forms import ReturnForm
@@ -14,6 +15,7 @@ from applications.services import application_accept, application_return, applic
 from applications.views.researcher import detail_page
 from portal.clock import program_today
 from portal.errors import DomainError
+from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import can
 
@@ -32,11 +34,20 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         today=program_today(),
     )
     chosen = [s for s in statuses if s in QUEUE_STATUSES] or list(QUEUE_STATUSES[:2])
+    base = reverse("applications:detail", args=[0]).removesuffix("0/")
+    rows = cached_block(
+        "applications/_queue_row.html",
+        page.rows,
+        key=lambda row: f"{row.pk}:{short_digest(repr(row))}:{base}",
+        contexts=lambda missing: [{"row": row, "url": f"{base}{row.pk}/"} for row in missing],
+        assemble="".join,
+    )
     return render(
         request,
         "applications/queue.html",
         {
             "page": page,
+            "rows": mark_safe(rows),  # noqa: S308  # our own fragments, autoescaped
             "count": count,
             "query": query,
             "chosen": chosen,

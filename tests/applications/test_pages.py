@@ -172,7 +172,7 @@ def test_the_screening_queue_costs_the_same_queries_for_few_and_many(
     assert len(queries) == QUEUE_QUERIES
 
 
-QUEUE_QUERIES = 3  # the session's user, the bounded count, the page
+QUEUE_QUERIES = 2  # the session's user and the page (the bounded count is kept 30 s)
 
 
 def test_the_chair_returns_an_application_with_comments_and_a_short_comment_is_kept(
