@@ -239,3 +239,26 @@ def test_the_pdf_is_404_for_someone_not_on_the_application(client, complete_draf
     other = UserFactory(roles=[Role.RESEARCHER], two_factor=True)
     client.force_login(other)
     assert client.get(reverse("applications:pdf", args=[complete_draft.pk])).status_code == 404
+
+
+def test_the_list_and_invitations_are_compiled_once_and_read_what_the_orm_reads(draft, monkeypatch):
+    from applications import selectors
+    from applications.services import team_invite
+    from portal.prepared import _CACHE, forget_prepared
+
+    colleague = UserFactory(roles=[Role.RESEARCHER], two_factor=True)
+    mine = application_start(actor=colleague, title="Colleague's own")
+    team_invite(application=draft, email=colleague.email, role_on_project="", actor=draft.applicant)
+    forget_prepared()
+
+    prepared = (selectors.my_applications(colleague), selectors.invitations_for(colleague))
+    assert _CACHE[("default", "my-applications")] is not None
+    assert _CACHE[("default", "invitations")] is not None
+    monkeypatch.setattr(
+        selectors, "prepared_rows", lambda shape, build, values: list(build(values))
+    )
+    by_orm = (selectors.my_applications(colleague), selectors.invitations_for(colleague))
+
+    assert prepared == by_orm
+    assert {a.pk for a in prepared[0]} == {mine.pk, draft.pk}
+    assert [i.reference for i in prepared[1]] == [draft.reference]
