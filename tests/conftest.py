@@ -158,3 +158,32 @@ def _role_groups(request):
         Group.objects.bulk_create(
             [Group(name=role.value) for role in Role if role.value not in existing]
         )
+        _first_template_version()
+
+
+def _first_template_version() -> None:
+    """Version 1 of the application template, as migration applications 0002 loads it (a
+    flush empties it too); written directly, without the audit event publishing makes."""
+    from django.utils import timezone
+
+    from applications.models import ApplicationTemplate, TemplateVersion
+    from applications.sections import (
+        DEFAULT_FEE_SCHEDULE,
+        DEFAULT_SECTIONS,
+        sections_sha256,
+        sections_to_data,
+    )
+    from applications.services.templates import FIRST_TEMPLATE_NAME
+
+    if TemplateVersion.objects.filter(is_current=True).exists():
+        return
+    template, _ = ApplicationTemplate.objects.get_or_create(name=FIRST_TEMPLATE_NAME)
+    TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        sections=sections_to_data(DEFAULT_SECTIONS),
+        fee_schedule=list(DEFAULT_FEE_SCHEDULE),
+        sha256=sections_sha256(DEFAULT_SECTIONS),
+        published_at=timezone.now(),
+        is_current=True,
+    )

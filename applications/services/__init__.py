@@ -23,7 +23,10 @@ from applications.services.lifecycle import (
     snapshot_sha256,
 )
 from applications.services.team import NotAPortalUser, team_accept, team_invite, team_remove
-from applications.services.templates import template_version_publish
+from applications.services.templates import (
+    ensure_first_template_version,
+    template_version_publish,
+)
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -40,6 +43,7 @@ __all__ = [
     "application_submit",
     "application_withdraw",
     "current_template_version",
+    "ensure_first_template_version",
     "line_problems",
     "package_snapshot",
     "snapshot_sha256",

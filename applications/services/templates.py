@@ -11,6 +11,8 @@ from django.utils import timezone
 from applications.actions import ApplicationAction
 from applications.models import ApplicationTemplate, TemplateVersion
 from applications.sections import (
+    DEFAULT_FEE_SCHEDULE,
+    DEFAULT_SECTIONS,
     SectionSpec,
     sections_problems,
     sections_sha256,
@@ -20,6 +22,8 @@ from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.models import User
 from portal.permissions import ensure_can
+
+FIRST_TEMPLATE_NAME = "Biospecimen access request"
 
 
 @transaction.atomic
@@ -70,3 +74,21 @@ def template_version_publish(
         },
     )
     return version
+
+
+def ensure_first_template_version() -> TemplateVersion:
+    """The current version of the program's template, publishing version 1 (the sections of
+    `applications.sections`) as the system if there is none: after a database flush (the
+    browser tests) or on a database loaded without the migration's data."""
+    current = TemplateVersion.objects.filter(is_current=True).first()
+    if current is not None:
+        return current
+    template, _ = ApplicationTemplate.objects.get_or_create(name=FIRST_TEMPLATE_NAME)
+    return template_version_publish(
+        template=template,
+        sections=list(DEFAULT_SECTIONS),
+        fee_schedule=list(DEFAULT_FEE_SCHEDULE),
+        notes="The first version: the sections of policy 2.2 and the AI/AN fields of 3.3.",
+        previous_accepted_until=None,
+        actor=None,
+    )

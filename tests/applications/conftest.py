@@ -14,6 +14,7 @@ from applications.services import (
     application_details_save,
     application_section_save,
     application_start,
+    ensure_first_template_version,
     specimen_line_add,
 )
 from portal.models import Document, User
@@ -86,8 +87,8 @@ def complete(application: Application) -> Application:
 
 @pytest.fixture
 def template_version(db) -> TemplateVersion:
-    """Version 1, loaded by migration 0002."""
-    return TemplateVersion.objects.get(is_current=True)
+    """Version 1, loaded by migration 0002 (and again after a flush: tests/conftest.py)."""
+    return ensure_first_template_version()
 
 
 @pytest.fixture
