@@ -1,5 +1,6 @@
 """Demo users for trying the portal locally. Never loaded where DEBUG is off."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -14,6 +15,15 @@ from django.utils import timezone
 from portal.models import User
 from portal.roles import Role
 from portal.services.users import user_set_roles
+
+# Apps built on the portal add their demo data here (the portal may not import them): each
+# seeder takes the demo users by email and returns lines for seed_demo's summary.
+DEMO_SEEDERS: list[Callable[[dict[str, User]], list[str]]] = []
+
+
+def register_demo_seeder(seeder: Callable[[dict[str, User]], list[str]]) -> None:
+    if seeder not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seeder)
 
 
 @dataclass(frozen=True)
