@@ -22,7 +22,7 @@ def application_upload_add(
     *,
     application: Application,
     kind: str,
-    upload: File[bytes],
+    upload: "File[bytes]",
     actor: User,
     person: User | None = None,
     replaces: ApplicationUpload | None = None,

@@ -49,6 +49,7 @@ from applications.services import (
     team_invite,
     team_remove,
 )
+from applications.services.uploads import application_upload_add
 from portal.documents import document_open
 from portal.errors import DomainError
 from portal.fragments import cached_block, short_digest
@@ -512,8 +513,6 @@ def application_uploads(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             replaces = get_object_or_404(
                 ApplicationUpload, pk=request.POST["replaces"], application=application
             )
-        from applications.services.uploads import application_upload_add
-
         person_id = form.cleaned_data["person"]
         person = User.objects.filter(pk=person_id).first() if person_id else None
         try:
