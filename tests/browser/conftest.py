@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -74,13 +75,81 @@ def browser() -> Iterator[Browser]:
             os.environ[ASYNC_UNSAFE] = previous
 
 
+AXE_SOURCE = (Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Pages a journey passes through without their own state to check (downloads have none).
+NOT_PAGES = re.compile(r"/(pdf|download)/?$|^about:blank$")
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core (from npm) finds no WCAG 2 A or AA violation on the page as it is now.
+
+    The script is evaluated through the browser's debugging protocol, which the portal's
+    Content-Security-Policy (rightly strict on inline scripts) does not govern, so the
+    journeys keep checking that policy too.
+    """
+    page.wait_for_load_state("domcontentloaded")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE + "\n;void 0")
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    _checked_paths(page).add(_path(page.url))
+    failures = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+    assert not failures, f"axe on {page.url}:\n" + "\n".join(failures)
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url).split("?")[0].split("#")[0]
+
+
+def _checked_paths(page: Page) -> set[str]:
+    return page.context.__dict__.setdefault("_axe_checked", set())
+
+
+def _visited_paths(page: Page) -> list[str]:
+    return page.context.__dict__.setdefault("_axe_visited", [])
+
+
+def track_pages(page: Page) -> Page:
+    """Record every page the main frame shows, so that the journey's end can check with axe
+    each one the journey did not check itself."""
+
+    def visited(frame: Any) -> None:
+        if frame == page.main_frame and not NOT_PAGES.search(_path(frame.url)):
+            _visited_paths(page).append(_path(frame.url))
+
+    page.on("framenavigated", visited)
+    return page
+
+
+def check_unchecked_pages(page: Page) -> None:
+    """Open again each page the journey saw but did not check, and check it with axe."""
+    seen = list(dict.fromkeys(_visited_paths(page)))
+    for path in seen:
+        if path in _checked_paths(page):
+            continue
+        page.goto(path)
+        assert_accessible(page)
+
+
 @pytest.fixture
 def page(browser: Browser, live_server) -> Iterator[Page]:
-    """A fresh browser context (no cookies) opening pages on the live server."""
+    """A fresh browser context (no cookies) opening pages on the live server. Every page it
+    shows passes axe: those the journey checks itself (`assert_accessible`), and at the end
+    every other one it visited, opened again."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     try:
-        yield context.new_page()
+        opened = track_pages(context.new_page())
+        yield opened
+        if not opened.is_closed():
+            check_unchecked_pages(opened)
     finally:
         context.close()
 
