@@ -54,7 +54,6 @@ from portal.documents import document_open
 from portal.errors import DomainError
 from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
-from portal.models import User
 from portal.onboarding.selectors import access_statuses_for
 from portal.pdf import render_pdf
 from portal.permissions import can
@@ -99,6 +98,8 @@ def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not can(request.user, "application.start"):
+        raise Http404("No such page.")
     form = StartForm(request.POST)
     if form.is_valid():
         try:
@@ -514,7 +515,12 @@ def application_uploads(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 ApplicationUpload, pk=request.POST["replaces"], application=application
             )
         person_id = form.cleaned_data["person"]
-        person = User.objects.filter(pk=person_id).first() if person_id else None
+        person = None
+        if person_id == application.applicant_id:
+            person = application.applicant
+        elif person_id:
+            member = application.team.filter(user_id=person_id).select_related("user").first()
+            person = member.user if member else None
         try:
             added = application_upload_add(
                 application=application,

@@ -3,13 +3,14 @@ screener's accept or return. The PRAB chair and program admins screen; auditors 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from applications.forms import ReturnForm
+from applications.models import Application
 from applications.selectors import QUEUE_STATUSES, application_for, screening_queue
 from applications.services import application_accept, application_return, application_screen
 from applications.views.researcher import detail_page
@@ -57,6 +58,13 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _screened(request: AuthenticatedHttpRequest, pk: int) -> Application:
+    """The application, for a screener; anyone else gets 404 (forged requests included)."""
+    if not can(request.user, "application.screen"):
+        raise Http404("No such page.")
+    return application_for(request.user, pk)
+
+
 def _back(pk: int) -> HttpResponse:
     return redirect(reverse("applications:detail", args=[pk]) + "#screening")
 
@@ -64,7 +72,7 @@ def _back(pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = application_for(request.user, pk)
+    application = _screened(request, pk)
     try:
         application_screen(application=application, actor=request.user)
     except DomainError as refused:
@@ -77,7 +85,7 @@ def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = application_for(request.user, pk)
+    application = _screened(request, pk)
     try:
         application_accept(application=application, actor=request.user)
     except DomainError as refused:
@@ -90,7 +98,7 @@ def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def return_incomplete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = application_for(request.user, pk)
+    application = _screened(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         # The overview again, with the comments as typed and what to change.
