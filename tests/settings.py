@@ -21,6 +21,11 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # a test starts a worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Room for a 500-row page of cached fragments without culling the user's cached facts
+    # (Redis, in production, keeps every key until it expires).
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
     "fragments": CACHES["fragments"],
 }
