@@ -23,6 +23,7 @@ from applications.services import (
     team_accept,
     team_invite,
 )
+from applications.services.demo import application_approve_for_demo
 from portal.models import User
 
 PI = "researcher@demo.example.org"
@@ -166,9 +167,8 @@ def seed_demo_applications(users: dict[str, User]) -> list[str]:
     approved = application_start(actor=pi, title="Cardiometabolic biomarkers across ancestries")
     _fill(approved)
     application_submit(application=approved, actor=pi)
-    # Board review decides approvals; until it is built, the demo sets the state directly.
-    Application.objects.filter(pk=approved.pk).update(status=Application.Status.APPROVED)
-    approved.refresh_from_db()
+    # Board review decides approvals; until it is built, the demo stands in for it.
+    approved = application_approve_for_demo(application=approved)
     amendment = application_follow_up_start(
         original=approved, kind=Application.Kind.AMENDMENT, actor=pi
     )
