@@ -81,12 +81,17 @@ def my_applications(viewer: User) -> list[MyApplication]:
 
     def build(values: Mapping[str, Any]) -> QuerySet[Any]:
         # Two index reads joined by UNION: an OR across the team join would read every row.
-        own = Application.objects.filter(applicant_id=values["viewer"]).values(*fields)
-        on_team = Application.objects.filter(
-            pk__in=TeamMember.objects.filter(
-                user_id=values["viewer"], removed_at__isnull=True
-            ).values("application_id")
-        ).values(*fields)
+        # No order inside the parts (SQLite refuses one); the union is ordered as a whole.
+        own = Application.objects.filter(applicant_id=values["viewer"]).order_by().values(*fields)
+        on_team = (
+            Application.objects.filter(
+                pk__in=TeamMember.objects.filter(
+                    user_id=values["viewer"], removed_at__isnull=True
+                ).values("application_id")
+            )
+            .order_by()
+            .values(*fields)
+        )
         combined: QuerySet[Any] = own.union(on_team).order_by("-updated_at", "-pk")
         return combined
 

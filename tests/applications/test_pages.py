@@ -271,3 +271,27 @@ def test_the_list_and_invitations_are_compiled_once_and_read_what_the_orm_reads(
     assert prepared == by_orm
     assert {a.pk for a in prepared[0]} == {mine.pk, draft.pk}
     assert [i.reference for i in prepared[1]] == [draft.reference]
+
+
+def test_the_list_queries_compile_for_sqlite_too(eligible_researcher, monkeypatch):
+    """`make run` serves the portal on SQLite, which refuses an order inside a UNION's parts."""
+    from django.db import connection as default
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from applications import selectors
+
+    sqlite = DatabaseWrapper(
+        {**default.settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        alias="sqlite-check",
+    )
+    compiled: list[str] = []
+
+    def compile_for_sqlite(shape, build, values):
+        compiled.append(build(values).query.get_compiler(connection=sqlite).as_sql()[0])
+        return list(build(values))
+
+    monkeypatch.setattr(selectors, "prepared_rows", compile_for_sqlite)
+    selectors.my_applications(eligible_researcher)
+    selectors.invitations_for(eligible_researcher)
+    assert len(compiled) == 2
+    assert "UNION" in compiled[0]
