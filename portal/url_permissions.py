@@ -69,8 +69,9 @@ URL_RULES: tuple[UrlRule, ...] = (
     UrlRule("notification-mark-read", SIGNED_IN, owned="the user's notice", methods=POST),
     UrlRule("document-download", SIGNED_IN, owned="the uploader's document"),
     # Onboarding (policy 2.1).
-    UrlRule("access-requirements", SIGNED_IN, note="staff are told the requirements are "
-            "researchers'"),
+    UrlRule(
+        "access-requirements", SIGNED_IN, note="staff are told the requirements are researchers'"
+    ),
     UrlRule("access-profile", SIGNED_IN, methods=BOTH),
     UrlRule("access-conflict-declare", SIGNED_IN, methods=POST),
     UrlRule("access-conflict-retire", SIGNED_IN, owned="the declarer's conflict", methods=POST),
