@@ -74,3 +74,30 @@ def package_diff(application: Application) -> list[Change]:
         if before != after:
             changes.append(Change(f"Specimen line {n + 1}", *_marked(before, after)))
     return changes
+
+
+def submission_diff(before: dict[str, object], after: dict[str, object]) -> list[Change]:
+    """What changed between two submissions' snapshots (a resubmission after the board
+    asked for revisions): details, sections and specimen lines."""
+    changes: list[Change] = []
+    old_details, new_details = before.get("details", {}), after.get("details", {})
+    if not isinstance(old_details, dict) or not isinstance(new_details, dict):
+        return changes
+    for field, label in _DETAILS.items():
+        old, new = str(old_details.get(field, "")), str(new_details.get(field, ""))
+        if old != new:
+            changes.append(Change(label, *_marked(old, new)))
+    old_sections, new_sections = before.get("sections", {}), after.get("sections", {})
+    if not isinstance(old_sections, dict) or not isinstance(new_sections, dict):
+        return changes
+    for key in dict.fromkeys([*old_sections, *new_sections]):
+        old, new = str(old_sections.get(key, "")), str(new_sections.get(key, ""))
+        if old != new:
+            changes.append(Change(key.replace("_", " ").capitalize(), *_marked(old, new)))
+    old_lines = [_line_text(v) for v in before.get("lines", []) or []]  # type: ignore[attr-defined]
+    new_lines = [_line_text(v) for v in after.get("lines", []) or []]  # type: ignore[attr-defined]
+    if old_lines != new_lines:
+        changes.append(
+            Change("Specimen lines", *_marked("\n".join(old_lines), "\n".join(new_lines)))
+        )
+    return changes

@@ -61,6 +61,7 @@ register(
 for action, what in [
     ("application.edit", "change the application"),
     ("application.submit", "submit the application"),
+    ("application.resubmit", "resubmit the application with the board's revisions"),
     ("application.withdraw", "withdraw the application"),
     ("application.team.manage", "manage the team"),
 ]:

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 
+from applications.extensions import exclusions, extra_grants
 from applications.models import (
     Application,
     ApplicationUpload,
@@ -29,12 +30,21 @@ from portal.prepared import prepared_rows
 
 def applications_visible_to(viewer: User) -> QuerySet[Application]:
     """The applications `viewer` may open: their own and those they are on the team of;
-    every one for the PRAB chair, program admins and auditors."""
-    if can(viewer, "application.queue.view"):
-        return Application.objects.all()
-    return Application.objects.filter(
-        Q(applicant=viewer) | Q(team__user=viewer, team__removed_at__isnull=True)
-    ).distinct()
+    every one for the PRAB chair, program admins and auditors; what the apps built on this
+    one grant (an assigned reviewer) and never one they exclude (a recused member)."""
+    rows = Application.objects.all()
+    if not can(viewer, "application.queue.view"):
+        visible = Q(applicant=viewer) | Q(
+            pk__in=TeamMember.objects.filter(user=viewer, removed_at__isnull=True).values(
+                "application_id"
+            )
+        )
+        for granted in extra_grants(viewer):  # an assigned reviewer, a RAB member …
+            visible |= granted
+        rows = rows.filter(visible)
+    for excluded in exclusions(viewer):  # a recused board member sees nothing of it
+        rows = rows.exclude(excluded)
+    return rows
 
 
 def application_for(viewer: User, pk: int) -> Application:
@@ -56,7 +66,12 @@ NEXT_ACTION: dict[str, str] = {
     Application.Status.SUBMITTED: "Waiting for screening",
     Application.Status.SCREENING: "Being screened",
     Application.Status.IN_REVIEW: "With the board",
+    Application.Status.REVISIONS_REQUESTED: "Make the board's changes and resubmit",
+    Application.Status.CONDITIONALLY_APPROVED: "Upload the proof of funding",
     Application.Status.APPROVED: "Approved",
+    Application.Status.DENIED: "Denied: you may appeal",
+    Application.Status.APPEALED: "Appeal with the RAB",
+    Application.Status.DENIED_FINAL: "Denied (final)",
     Application.Status.WITHDRAWN: "Withdrawn",
 }
 

@@ -59,15 +59,22 @@ class Lifecycle:
         for t in self.transitions:
             if t.source not in known or t.target not in known:
                 raise ValueError(f"Transition {t} names a state that {states.__name__} lacks.")
-        self._by_pair = {(t.source, t.target): t for t in self.transitions}
-        if len(self._by_pair) != len(self.transitions):
+        # A pair of states may be joined by more than one action (the board decides an
+        # approval; the chair approves an additional-specimen request without full review).
+        self._by_pair: dict[tuple[str, str], list[Transition]] = {}
+        for t in self.transitions:
+            self._by_pair.setdefault((str(t.source), str(t.target)), []).append(t)
+        if len(set(self.transitions)) != len(self.transitions):
             raise ValueError("A lifecycle lists the same transition twice.")
 
     def label(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state)).lower()
 
-    def find(self, source: str, target: str) -> Transition | None:
-        return self._by_pair.get((str(source), str(target)))
+    def find(self, source: str, target: str, action: str | None = None) -> Transition | None:
+        for t in self._by_pair.get((str(source), str(target)), []):
+            if action is None or t.action == action:
+                return t
+        return None
 
     def leaving(self, source: str) -> list[Transition]:
         return [t for t in self.transitions if t.source == source]
@@ -80,11 +87,12 @@ def lifecycle_of(obj_or_model: Any) -> Lifecycle:
     return lifecycle
 
 
-def ensure_transition(obj: models.Model, *, to: str) -> Transition:
-    """The transition from `obj`'s current state to `to`, or TransitionNotAllowed."""
+def ensure_transition(obj: models.Model, *, to: str, action: str | None = None) -> Transition:
+    """The transition from `obj`'s current state to `to` (by `action`, when more than one
+    action joins the two states), or TransitionNotAllowed."""
     lifecycle = lifecycle_of(obj)
     current = str(getattr(obj, lifecycle.field))
-    transition = lifecycle.find(current, str(to))
+    transition = lifecycle.find(current, str(to), action)
     if transition is None:
         if current == str(to):
             message = (
@@ -178,9 +186,12 @@ def permissions_markdown() -> str:
         ]
         for state in lifecycle.states.values:
             rows = [r for r in permission_matrix(model) if r.state == state]
-            for action in dict.fromkeys(r.action for r in rows):
-                by_role = {r.role: r.condition for r in rows if r.action == action and r.allowed}
-                target = next(r.target for r in rows if r.action == action)
+            for action, target in dict.fromkeys((r.action, r.target) for r in rows):
+                by_role = {
+                    r.role: r.condition
+                    for r in rows
+                    if r.action == action and r.target == target and r.allowed
+                }
                 cells = [_cell(by_role, role) for role in roles]
                 lines.append(
                     f"| {state} | `{action}` | {target} | "

@@ -331,6 +331,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.onboarding.tasks.access_reminders_daily",
         "schedule": crontab(hour=7, minute=0),
     },
+    "review-reminders-daily": {
+        "task": "review.tasks.review_reminders_daily",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+
+# Board review (policy 1.2, 3.1 to 3.5). Defaults the program may change; what a meeting
+# used is stored on the meeting.
+REVIEW_REVIEWERS_REQUIRED = env.int("REVIEW_REVIEWERS_REQUIRED", default=3)
+REVIEW_DAYS_DEFAULT = env.int("REVIEW_DAYS_DEFAULT", default=21)  # due date offered
+REVIEW_REMIND_DAYS_BEFORE = 3
+REVIEW_APPEAL_WINDOW_DAYS = env.int("REVIEW_APPEAL_WINDOW_DAYS", default=30)
+REVIEW_QUORUM_FRACTION = env.float("REVIEW_QUORUM_FRACTION", default=0.5)  # of the board
+REVIEW_DECISION_RULE = env.str("REVIEW_DECISION_RULE", default="majority_present")
+# Days an application may wait at a stage before the chair's queue highlights it.
+REVIEW_STAGE_LIMIT_DAYS = {
+    "awaiting_assignment": 7,
+    "in_review": 28,
+    "ready": 30,
+    "deferred": 45,
+    "revisions": 90,
 }
 
 # --- Forms, messages, logging --------------------------------------------------------------

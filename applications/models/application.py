@@ -1,8 +1,9 @@
 """An application for biospecimens and its lifecycle (DESIGN.md "Application").
 
-This part covers the package until the board takes it: draft, submitted, screening,
-returned (incomplete) and withdrawn. The review states follow with the review app; they
-are declared here already so that the status field is one field with one table.
+The status field is one field with one table: the package's own states (draft,
+submitted, screening, returned, withdrawn) and the board's (in review, revisions
+requested, approved on condition of funding, approved, denied, appealed, denied final),
+whose transitions the review app's services take.
 """
 
 from django.conf import settings
@@ -24,7 +25,12 @@ class Application(models.Model):
         RETURNED = "returned", "Returned as incomplete"
         WITHDRAWN = "withdrawn", "Withdrawn"
         IN_REVIEW = "in_review", "In review"
+        REVISIONS_REQUESTED = "revisions_requested", "Revisions requested"
+        CONDITIONALLY_APPROVED = "conditionally_approved", "Approved on condition of funding"
         APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+        APPEALED = "appealed", "Appealed"
+        DENIED_FINAL = "denied_final", "Denied (final)"
 
     class FundingSource(models.TextChoices):
         PUBLIC = "public", "Public"
@@ -49,10 +55,22 @@ class Application(models.Model):
             Transition(Status.SUBMITTED, Status.WITHDRAWN, "application.withdraw"),
             Transition(Status.SCREENING, Status.WITHDRAWN, "application.withdraw"),
             Transition(Status.RETURNED, Status.WITHDRAWN, "application.withdraw"),
+            # Board review (the review app's services; policy 2.3, 3.1 to 3.5).
+            Transition(Status.IN_REVIEW, Status.APPROVED, "review.decide"),
+            Transition(Status.IN_REVIEW, Status.CONDITIONALLY_APPROVED, "review.decide"),
+            Transition(Status.IN_REVIEW, Status.REVISIONS_REQUESTED, "review.decide"),
+            Transition(Status.IN_REVIEW, Status.DENIED, "review.decide"),
+            Transition(Status.IN_REVIEW, Status.APPROVED, "review.approve_without_review"),
+            Transition(Status.REVISIONS_REQUESTED, Status.IN_REVIEW, "application.resubmit"),
+            Transition(Status.REVISIONS_REQUESTED, Status.WITHDRAWN, "application.withdraw"),
+            Transition(Status.CONDITIONALLY_APPROVED, Status.APPROVED, "review.funding.accept"),
+            Transition(Status.DENIED, Status.APPEALED, "review.appeal"),
+            Transition(Status.APPEALED, Status.DENIED_FINAL, "review.appeal.uphold"),
+            Transition(Status.APPEALED, Status.IN_REVIEW, "review.appeal.return"),
         ],
     )
     # The applicant may change the package only in these states.
-    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED, Status.REVISIONS_REQUESTED})
 
     reference = models.CharField(
         max_length=20, unique=True, help_text="The number people quote, e.g. BSA-2026-00042."
@@ -125,6 +143,11 @@ class Application(models.Model):
         default=False,
         help_text="Policy 3.3: a specimen line asks for American Indian or Alaska Native "
         "participants' biospecimens; review routes on it.",
+    )
+    search_document = models.TextField(
+        blank=True,
+        help_text="The title, abstract and aims as last submitted: what board members compare "
+        "applications by (policy 3.1, non-duplication).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

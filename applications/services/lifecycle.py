@@ -4,6 +4,7 @@ must act next, after commit."""
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,6 +15,7 @@ from django.utils import timezone
 from applications.actions import ApplicationAction
 from applications.checks import submission_problems
 from applications.errors import ApplicationIncomplete
+from applications.extensions import after_accept
 from applications.models import Application, Submission
 from portal.audit import audit_record
 from portal.errors import DomainError
@@ -126,6 +128,32 @@ def _team_users(application: Application) -> list[User]:
     ]
 
 
+def submission_record(
+    *, application: Application, actor: User, now: datetime, outcome: str = ""
+) -> Submission:
+    """Keep the package exactly as it is now as the application's next Submission, with
+    its SHA-256, and the words that board members compare applications by (the title,
+    abstract and aims: `Application.search_document`). For the transitions that submit:
+    called inside their transaction, after their guard."""
+    snapshot = package_snapshot(application)
+    number = (application.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
+    submission = Submission.objects.create(
+        application=application,
+        number=number,
+        submitted_at=now,
+        submitted_by=actor,
+        snapshot=json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder)),
+        sha256=snapshot_sha256(snapshot),
+        outcome=outcome or Submission.Outcome.PENDING,
+    )
+    sections = snapshot["sections"]
+    application.search_document = "\n".join(
+        [application.title, sections.get("abstract", ""), sections.get("aims", "")]
+    )
+    application.save(update_fields=["search_document"])
+    return submission
+
+
 @transaction.atomic
 def application_submit(*, application: Application, actor: User) -> Submission:
     """The principal investigator submits a complete package (a draft, or a returned one
@@ -140,16 +168,8 @@ def application_submit(*, application: Application, actor: User) -> Submission:
     if problems:
         raise ApplicationIncomplete(problems)
     now = timezone.now()
-    snapshot = package_snapshot(application)
-    number = (application.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
-    submission = Submission.objects.create(
-        application=application,
-        number=number,
-        submitted_at=now,
-        submitted_by=actor,
-        snapshot=json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder)),
-        sha256=snapshot_sha256(snapshot),
-    )
+    submission = submission_record(application=application, actor=actor, now=now)
+    number = submission.number
     before = application.status
     application.status = Application.Status.SUBMITTED
     application.submitted_at = now
@@ -253,6 +273,7 @@ def application_accept(*, application: Application, actor: User) -> Application:
     application.status = Application.Status.IN_REVIEW
     application.status_changed_at = now
     application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    after_accept(application, actor)  # the review app opens the board's review round
     audit_record(
         actor=actor,
         action=ApplicationAction.APPLICATION_ACCEPT,

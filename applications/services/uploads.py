@@ -15,6 +15,7 @@ from portal.document_checks import validate_board_document
 from portal.documents import document_store
 from portal.errors import DomainError
 from portal.models import User
+from portal.permissions import ensure_can
 
 
 @transaction.atomic
@@ -33,7 +34,18 @@ def application_upload_add(
     history. Refused with a message that says what to send instead for anything but a clean
     PDF or DOCX. Audited as `application_upload.add` (the stored document's own
     `document.upload` event is written too)."""
-    application = _locked_editable(application, actor=actor, action="application.upload")
+    if (
+        application.status == Application.Status.CONDITIONALLY_APPROVED
+        and kind == ApplicationUpload.Kind.FUNDING_PROOF
+    ):
+        # Policy 2.3: approved on condition of funding; the proof comes after the decision
+        # and staff accept it (review.services.decisions.funding_accept).
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        ensure_can(actor, "application.upload", application)
+        if application.status != Application.Status.CONDITIONALLY_APPROVED:
+            raise DomainError("The application changed meanwhile: reload the page.")
+    else:
+        application = _locked_editable(application, actor=actor, action="application.upload")
     if kind not in ApplicationUpload.Kind.values:
         raise DomainError("Choose what the document is from the list.")
     if kind == ApplicationUpload.Kind.CV:

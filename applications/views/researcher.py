@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.checks import submission_problems
 from applications.diff import package_diff
 from applications.errors import ApplicationIncomplete, SectionConflict
+from applications.extensions import detail_panels
 from applications.forms import (
     DetailsForm,
     InviteForm,
@@ -159,6 +160,7 @@ def detail_page(
             "can_follow_up": can(user, "application.edit", application),
             "return_form": return_form or ReturnForm(),
             "totals": specimen_totals(application),
+            "panels": detail_panels(application, user),
         },
         status=status,
     )

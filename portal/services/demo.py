@@ -42,6 +42,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "prab.chair@demo.example.org", "Charles Chair", (Role.PRAB_MEMBER, Role.PRAB_CHAIR), True
     ),
+    # The rest of the board, so that a review can have a participant representative, an
+    # ELSI member and a recusal (review/demo.py gives them their expertise).
+    DemoUser("prab.elsi@demo.example.org", "Elena Ethicist", (Role.PRAB_MEMBER,), True),
+    DemoUser("prab.participant@demo.example.org", "Pat Participant", (Role.PRAB_MEMBER,), True),
+    DemoUser("prab.community@demo.example.org", "Cory Community", (Role.PRAB_MEMBER,), True),
+    DemoUser("prab.scientist@demo.example.org", "Sam Scientist", (Role.PRAB_MEMBER,), True),
     DemoUser("rab.member@demo.example.org", "Ruth Board", (Role.RAB_MEMBER,), True),
     DemoUser("biobank@demo.example.org", "Bea Biobank", (Role.BIOBANK_STAFF,), True),
     DemoUser("biobank2@demo.example.org", "Ben Biobank", (Role.BIOBANK_STAFF,), True),

@@ -4,7 +4,7 @@ The Django admin and allauth's sign-up call these; nothing else saves a user. A 
 deactivated, never deleted: the audit log and every signature refer to them.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -13,6 +13,7 @@ from django.db import transaction
 
 from portal.actions import PortalAction
 from portal.audit import audit_record
+from portal.errors import DomainError
 from portal.models import User
 from portal.permissions import ensure_can
 from portal.roles import Role
@@ -48,6 +49,17 @@ def user_signup(*, user: User) -> User:
     return user
 
 
+RoleChangeHook = Callable[..., None]
+_ROLE_CHANGE_HOOKS: list[RoleChangeHook] = []
+
+
+def register_role_change(hook: RoleChangeHook) -> None:
+    """Apps built on the portal follow role changes here (the review app hands a departed
+    reviewer's open assignments back to the chair): `hook(user=, before=, after=)` runs
+    inside the transaction that changes the roles, with the role names before and after."""
+    _ROLE_CHANGE_HOOKS.append(hook)
+
+
 @transaction.atomic
 def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> User:
     """A program admin (or a command run by the operator, actor None) sets a user's roles.
@@ -62,8 +74,21 @@ def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
     staff = user.is_superuser or bool(ADMIN_SITE_ROLES.intersection(wanted))
     if wanted == before and staff == user.is_staff:
         return user
+    if (
+        Role.PRAB_CHAIR in before
+        and Role.PRAB_CHAIR not in wanted
+        and not User.objects.filter(is_active=True, groups__name=Role.PRAB_CHAIR)
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise DomainError(
+            f"{user} is the last PRAB chair: give the chair role to someone else first, so "
+            "that the board can still assign reviewers and record decisions."
+        )
     user.groups.set(Group.objects.filter(name__in=wanted))
     user.__dict__.pop("role_names", None)
+    for hook in _ROLE_CHANGE_HOOKS:  # open review assignments follow (review app)
+        hook(user=user, before=set(before), after=set(wanted))
     changed_staff = staff != user.is_staff
     if changed_staff:
         user.is_staff = staff

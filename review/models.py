@@ -1,1 +1,0 @@
-"""Review cycles, meetings, reviewer assignments, score sheets, decisions and appeals."""

@@ -1,0 +1,339 @@
+"""The board's queues: the chair's by stage, a member's own assignments, the RAB's open
+questions and appeals. Each reads a fixed number of queries whatever its length."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import Http404
+
+from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_page
+from portal.models import User
+from portal.permissions import can
+from review.models import Appeal, Assignment, ConflictDeclaration, Escalation, ReviewRound
+
+Stage = ReviewRound.Stage
+STAGE_TABS: list[tuple[str, str]] = [
+    (Stage.AWAITING_ASSIGNMENT, "Awaiting assignment"),
+    (Stage.IN_REVIEW, "In review"),
+    (Stage.READY, "Ready for decision"),
+    ("escalated", "Escalated to the RAB"),
+    (Stage.DEFERRED, "Deferred"),
+    (Stage.REVISIONS, "Waiting for revisions"),
+    (Stage.DECIDED, "Decided"),
+]
+SORTS = {
+    "oldest": "Waiting longest first",
+    "newest": "Most recent first",
+    "due": "Due soonest first",
+}
+PER_PAGE = 50
+COUNT_TTL = 30  # seconds
+_FAR = date(9999, 12, 31)
+
+
+def _keys(sort: str) -> list[SortKey]:
+    if sort == "due":
+        from django.db.models import DateField, Value
+        from django.db.models.functions import Coalesce
+
+        return [
+            SortKey(
+                "k_due", Coalesce(F("due_on"), Value(_FAR), output_field=DateField()), kind=date
+            ),
+            SortKey("k_id", F("pk"), kind=int),
+        ]
+    descending = sort == "newest"
+    return [
+        SortKey("k_changed", F("stage_changed_at"), descending=descending, kind=datetime),
+        SortKey("k_id", F("pk"), descending=descending, kind=int),
+    ]
+
+
+@dataclass(frozen=True)
+class ChairRow:
+    pk: int
+    application_pk: int
+    reference: str
+    title: str
+    applicant: str
+    stage: str
+    stage_label: str
+    includes_ai_an: bool
+    kind: str
+    age_days: int
+    due_on: date | None
+    overdue: bool  # a review past its due date
+    waiting_too_long: bool  # longer at this stage than settings allow
+    reviewers: int
+    sheets_submitted: int
+    escalated: bool
+
+
+def stage_counts(viewer: User) -> dict[str, int]:
+    """How many applications wait at each stage (cached for COUNT_TTL seconds; recusals
+    are not subtracted from these totals, only from the rows)."""
+    if not can(viewer, "review.queue.view"):
+        raise Http404("No such page.")
+    kept = cache.get("review:stage-counts")
+    if kept is not None:
+        return dict(kept)
+    rows = ReviewRound.objects.filter(current=True).values("stage").annotate(n=Count("id"))
+    counts = {r["stage"]: r["n"] for r in rows}
+    counts["escalated"] = ReviewRound.objects.filter(current=True, escalated=True).count()
+    cache.set("review:stage-counts", counts, COUNT_TTL)
+    return counts
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the chair asked the queue for."""
+
+    stage: str
+    sort: str = "oldest"
+    ai_an_only: bool = False
+    query: str = ""
+
+
+def chair_queue(
+    *,
+    viewer: User,
+    filters: QueueFilters,
+    cursor: str = "",
+    last: bool = False,
+    today: date,
+    total: int = 0,
+) -> KeysetPage[ChairRow]:
+    """One stage of the chair's queue, oldest first (or newest, or due soonest), without the
+    applications the viewer is recused from. One query for the page."""
+    if not can(viewer, "review.queue.view"):
+        raise Http404("No such page.")
+    rows = ReviewRound.objects.filter(current=True)
+    rows = (
+        rows.filter(escalated=True)
+        if filters.stage == "escalated"
+        else rows.filter(stage=filters.stage)
+    )
+    if filters.ai_an_only:
+        rows = rows.filter(application__includes_ai_an=True)
+    if filters.query:
+        rows = rows.filter(
+            Q(application__reference__icontains=filters.query)
+            | Q(application__title__icontains=filters.query)
+        )
+    rows = rows.filter(
+        ~Exists(
+            ConflictDeclaration.objects.filter(
+                application_id=OuterRef("application_id"), member=viewer, conflicted=True
+            )
+        )
+    )
+    keys = _keys(filters.sort if filters.sort in SORTS else "oldest")
+    page: KeysetPage[dict[str, Any]] = keyset_page(
+        rows.values(
+            "pk",
+            "application_id",
+            "stage",
+            "stage_changed_at",
+            "due_on",
+            "reviewers",
+            "sheets_submitted",
+            "escalated",
+            reference=F("application__reference"),
+            title=F("application__title"),
+            kind=F("application__kind"),
+            includes_ai_an=F("application__includes_ai_an"),
+            applicant_name=F("application__applicant__full_name"),
+            applicant_email=F("application__applicant__email"),
+        ),
+        keys,
+        cursor=decode_cursor(cursor, keys) if cursor else None,
+        last=last,
+        per_page=PER_PAGE,
+        total=total,
+    )
+    zone = ZoneInfo(settings.TIME_ZONE)
+    labels = dict(Stage.choices)
+    limits: dict[str, int] = settings.REVIEW_STAGE_LIMIT_DAYS
+    out = []
+    for r in page.rows:
+        age = (today - r["stage_changed_at"].astimezone(zone).date()).days
+        limit = limits.get(r["stage"])
+        out.append(
+            ChairRow(
+                pk=r["pk"],
+                application_pk=r["application_id"],
+                reference=r["reference"],
+                title=r["title"],
+                applicant=r["applicant_name"] or r["applicant_email"],
+                stage=r["stage"],
+                stage_label=labels[r["stage"]],
+                includes_ai_an=r["includes_ai_an"],
+                kind=r["kind"],
+                age_days=age,
+                due_on=r["due_on"],
+                overdue=r["due_on"] is not None
+                and r["due_on"] < today
+                and r["stage"] == Stage.IN_REVIEW,
+                waiting_too_long=limit is not None and age > limit,
+                reviewers=r["reviewers"],
+                sheets_submitted=r["sheets_submitted"],
+                escalated=r["escalated"],
+            )
+        )
+    return KeysetPage(**{**vars(page), "rows": out})
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    pk: int
+    application_pk: int
+    reference: str
+    title: str
+    state: str
+    state_label: str
+    due_on: date
+    overdue: bool
+    to_do: str
+    url: str
+
+
+MEMBER_DONE_SHOWN = 20
+
+
+def member_queue(*, viewer: User, today: date) -> tuple[list[MemberRow], list[MemberRow]]:
+    """A PRAB member's open assignments, soonest due first, and their last submitted ones.
+    Two queries whatever their number."""
+    if not can(viewer, "review.assignments.view"):
+        raise Http404("No such page.")
+    fields = (
+        "pk",
+        "state",
+        "due_on",
+    )
+    base = Assignment.objects.filter(reviewer=viewer, round__current=True).values(
+        *fields,
+        application_pk=F("round__application_id"),
+        reference=F("round__application__reference"),
+        title=F("round__application__title"),
+    )
+    open_rows = base.filter(
+        state__in=[Assignment.State.DECLARING, Assignment.State.REVIEWING]
+    ).order_by("due_on", "pk")
+    done_rows = base.filter(state=Assignment.State.SUBMITTED).order_by("-due_on", "-pk")[
+        :MEMBER_DONE_SHOWN
+    ]
+    labels = dict(Assignment.State.choices)
+
+    def row(r: dict[str, Any]) -> MemberRow:
+        declaring = r["state"] == Assignment.State.DECLARING
+        submitted = r["state"] == Assignment.State.SUBMITTED
+        return MemberRow(
+            pk=r["pk"],
+            application_pk=r["application_pk"],
+            reference=r["reference"],
+            title=r["title"],
+            state=r["state"],
+            state_label=labels[r["state"]],
+            due_on=r["due_on"],
+            overdue=not submitted and r["due_on"] < today,
+            to_do=(
+                "Declare any conflict of interest"
+                if declaring
+                else "Read the scores and join the discussion"
+                if submitted
+                else "Score and submit your sheet"
+            ),
+            url=(
+                f"/review/assignments/{r['pk']}/declare/"
+                if declaring
+                else f"/review/applications/{r['application_pk']}/scores/"
+                if submitted
+                else f"/review/assignments/{r['pk']}/sheet/"
+            ),
+        )
+
+    return [row(r) for r in open_rows], [row(r) for r in done_rows]
+
+
+@dataclass(frozen=True)
+class RabRow:
+    pk: int
+    kind: str  # "escalation" or "appeal"
+    application_pk: int
+    reference: str
+    title: str
+    text: str
+    since: datetime
+    url: str
+
+
+RAB_SHOWN = 200
+
+
+def rab_queue(*, viewer: User) -> tuple[list[RabRow], list[RabRow]]:
+    """Open questions from the PRAB and pending appeals, oldest first, without those the
+    viewer is recused from. Two queries."""
+    if not can(viewer, "review.rab.view"):
+        raise Http404("No such page.")
+    recused = ConflictDeclaration.objects.filter(member=viewer, conflicted=True).values(
+        "application_id"
+    )
+    escalations = (
+        Escalation.objects.filter(answered_at__isnull=True)
+        .exclude(application_id__in=recused)
+        .order_by("asked_at", "id")
+        .values(
+            "pk",
+            "application_id",
+            "question",
+            "asked_at",
+            reference=F("application__reference"),
+            title=F("application__title"),
+        )[:RAB_SHOWN]
+    )
+    appeals = (
+        Appeal.objects.filter(outcome=Appeal.Outcome.PENDING)
+        .exclude(application_id__in=recused)
+        .order_by("submitted_at", "id")
+        .values(
+            "pk",
+            "application_id",
+            "grounds",
+            "submitted_at",
+            reference=F("application__reference"),
+            title=F("application__title"),
+        )[:RAB_SHOWN]
+    )
+    return (
+        [
+            RabRow(
+                e["pk"],
+                "escalation",
+                e["application_id"],
+                e["reference"],
+                e["title"],
+                e["question"],
+                e["asked_at"],
+                f"/review/escalations/{e['pk']}/",
+            )
+            for e in escalations
+        ],
+        [
+            RabRow(
+                a["pk"],
+                "appeal",
+                a["application_id"],
+                a["reference"],
+                a["title"],
+                a["grounds"],
+                a["submitted_at"],
+                f"/review/appeals/{a['pk']}/",
+            )
+            for a in appeals
+        ],
+    )

@@ -1,0 +1,1 @@
+"""The review app's pages: parse the request, call one service or selector, render."""
