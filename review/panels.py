@@ -4,15 +4,14 @@ available volumes for biobank staff."""
 
 from typing import Any
 
-from django.utils import timezone
-
 from portal.clock import program_today
 from portal.models import User
 from portal.panels import register_panel
 from portal.permissions import can
 from portal.roles import Role
-from review.models import Appeal, Escalation, Meeting
-from review.selectors import STAGE_TABS, member_queue, stage_counts
+from review.models import Appeal, Escalation
+from review.selectors import STAGE_TABS, stage_counts
+from review.selectors.queues import member_open_assignments, upcoming_meetings
 
 PANEL_ROWS = 5
 
@@ -30,12 +29,11 @@ def chair_panel(user: User) -> dict[str, Any] | None:
 def member_panel(user: User) -> dict[str, Any] | None:
     if not can(user, "review.assignments.view"):
         return None
-    open_rows, done = member_queue(viewer=user, today=program_today())
+    open_rows = member_open_assignments(viewer=user, today=program_today())
     return {
         "template": "review/_panel_member.html",
         "rows": open_rows[:PANEL_ROWS],
         "more": max(len(open_rows) - PANEL_ROWS, 0),
-        "done": len(done),
     }
 
 
@@ -52,8 +50,7 @@ def rab_panel(user: User) -> dict[str, Any] | None:
 def meetings_panel(user: User) -> dict[str, Any] | None:
     if not can(user, "review.meeting.view"):
         return None
-    upcoming = list(Meeting.objects.filter(starts_at__gte=timezone.now()).order_by("starts_at")[:3])
-    return {"template": "review/_panel_meetings.html", "upcoming": upcoming}
+    return {"template": "review/_panel_meetings.html", "upcoming": upcoming_meetings()}
 
 
 def stock_panel(user: User) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ SORTS = {
 }
 PER_PAGE = 50
 COUNT_TTL = 30  # seconds
+STAGE_COUNTS_KEY = "review:stage-counts"
 _FAR = date(9999, 12, 31)
 
 
@@ -79,14 +80,47 @@ def stage_counts(viewer: User) -> dict[str, int]:
     are not subtracted from these totals, only from the rows)."""
     if not can(viewer, "review.queue.view"):
         raise Http404("No such page.")
-    kept = cache.get("review:stage-counts")
+    kept = cache.get(STAGE_COUNTS_KEY)
     if kept is not None:
         return dict(kept)
-    rows = ReviewRound.objects.filter(current=True).values("stage").annotate(n=Count("id"))
+    rows = (
+        ReviewRound.objects.filter(current=True)
+        .values("stage")
+        .annotate(n=Count("id"), escalated=Count("id", filter=Q(escalated=True)))
+        .order_by()
+    )
     counts = {r["stage"]: r["n"] for r in rows}
-    counts["escalated"] = ReviewRound.objects.filter(current=True, escalated=True).count()
-    cache.set("review:stage-counts", counts, COUNT_TTL)
+    counts["escalated"] = sum(r["escalated"] for r in rows)
+    cache.set(STAGE_COUNTS_KEY, counts, COUNT_TTL)
     return counts
+
+
+def forget_stage_counts() -> None:
+    """After a change of stage: the tabs' counts are read afresh (on commit)."""
+    cache.delete(STAGE_COUNTS_KEY)
+
+
+UPCOMING_KEY = "review:upcoming-meetings"
+UPCOMING_TTL = 60
+UPCOMING_SHOWN = 3
+
+
+def upcoming_meetings() -> list[Any]:
+    """The next meetings, for the dashboards (kept a minute; scheduling one forgets it)."""
+    from django.utils import timezone
+
+    from review.models import Meeting
+
+    kept = cache.get(UPCOMING_KEY)
+    if kept is None:
+        kept = [
+            {"pk": m.pk, "title": m.title, "starts_at": m.starts_at, "ai_an_review": m.ai_an_review}
+            for m in Meeting.objects.filter(starts_at__gte=timezone.now()).order_by("starts_at")[
+                :UPCOMING_SHOWN
+            ]
+        ]
+        cache.set(UPCOMING_KEY, kept, UPCOMING_TTL)
+    return list(kept)
 
 
 @dataclass(frozen=True)
@@ -205,7 +239,14 @@ class MemberRow:
 MEMBER_DONE_SHOWN = 20
 
 
-def member_queue(*, viewer: User, today: date) -> tuple[list[MemberRow], list[MemberRow]]:
+def member_open_assignments(*, viewer: User, today: date) -> list[MemberRow]:
+    """The dashboard's part of a member's queue: open assignments only, one query."""
+    return member_queue(viewer=viewer, today=today, done=False)[0]
+
+
+def member_queue(
+    *, viewer: User, today: date, done: bool = True
+) -> tuple[list[MemberRow], list[MemberRow]]:
     """A PRAB member's open assignments, soonest due first, and their last submitted ones.
     Two queries whatever their number."""
     if not can(viewer, "review.assignments.view"):
@@ -257,7 +298,7 @@ def member_queue(*, viewer: User, today: date) -> tuple[list[MemberRow], list[Me
             ),
         )
 
-    return [row(r) for r in open_rows], [row(r) for r in done_rows]
+    return [row(r) for r in open_rows], [row(r) for r in done_rows] if done else []
 
 
 @dataclass(frozen=True)

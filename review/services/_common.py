@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from applications.models import Application
@@ -98,3 +99,10 @@ def review_url(application: Application) -> str:
 
 def open_escalation_q() -> Q:
     return Q(answered_at__isnull=True)
+
+
+def counts_changed() -> None:
+    """The chair's queue counts stages for 30 seconds: forget them once this commits."""
+    from review.selectors.queues import forget_stage_counts
+
+    transaction.on_commit(forget_stage_counts)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from portal.models import User
 from portal.permissions import ensure_can
 from review.actions import ReviewAction
 from review.models import AgendaItem, Attendance, Meeting, ReviewRound
+from review.selectors.queues import UPCOMING_KEY
 from review.services._common import BOARD_ROLES, board_members, recused_ids
 
 
@@ -44,6 +46,7 @@ def meeting_schedule(
         created_by=actor,
         created_at=timezone.now(),
     )
+    transaction.on_commit(lambda: cache.delete(UPCOMING_KEY))
     audit_record(
         actor=actor,
         action=ReviewAction.MEETING_SCHEDULE,

@@ -22,6 +22,7 @@ from review.models import Appeal, AppealDocument, Consultation, Decision, Escala
 from review.services._common import (
     applicant_and_team,
     chairs,
+    counts_changed,
     locked_application,
     locked_round,
     rab_members,
@@ -54,6 +55,7 @@ def escalate(*, application: Application, question: str, actor: User) -> Escalat
     if round_ is not None:
         round_.escalated = True
         round_.save(update_fields=["escalated"])
+        counts_changed()
     audit_record(
         actor=actor,
         action=ReviewAction.ESCALATE,
@@ -93,6 +95,7 @@ def escalation_answer(*, escalation: Escalation, determination: str, actor: User
     if round_ is not None:
         round_.escalated = application.escalations.filter(answered_at__isnull=True).exists()
         round_.save(update_fields=["escalated"])
+        counts_changed()
     audit_record(
         actor=actor,
         action=ReviewAction.ESCALATION_ANSWER,

@@ -25,6 +25,7 @@ from review.models import (
 from review.services._common import (
     BOARD_ROLES,
     active_assignments,
+    counts_changed,
     locked_application,
     locked_round,
     recused_ids,
@@ -51,6 +52,7 @@ def round_open(*, application: Application, actor: User | None) -> ReviewRound:
     if previous is not None and previous.current:
         previous.current = False
         previous.save(update_fields=["current"])
+    counts_changed()
     return ReviewRound.objects.create(
         application=application,
         number=(previous.number + 1) if previous else 1,
@@ -75,6 +77,7 @@ def _set_stage(round_: ReviewRound, stage: str) -> None:
     if round_.stage != stage:
         round_.stage = stage
         round_.stage_changed_at = timezone.now()
+        counts_changed()
 
 
 def settle_stage(round_: ReviewRound) -> None:
