@@ -27,6 +27,18 @@ _ROSTER = frozenset({Role.PROGRAM_ADMIN, Role.AUDITOR})
 _SCREENERS = frozenset({Role.PRAB_CHAIR, Role.PROGRAM_ADMIN})
 _QUEUE = frozenset({Role.PRAB_CHAIR, Role.PROGRAM_ADMIN, Role.AUDITOR})
 _EVERY_ROLE = frozenset(Role)
+_BOARD = frozenset({Role.PRAB_MEMBER, Role.PRAB_CHAIR})
+_RAB_READERS = frozenset({Role.RAB_MEMBER, Role.AUDITOR})
+_MEETINGS = frozenset({Role.PRAB_MEMBER, Role.PRAB_CHAIR, Role.PROGRAM_ADMIN, Role.AUDITOR})
+_REVIEW_READERS = frozenset(
+    {Role.PRAB_MEMBER, Role.PRAB_CHAIR, Role.PROGRAM_ADMIN, Role.AUDITOR, Role.RAB_MEMBER}
+)
+_ASSIGNEE = "the assigned reviewer"
+_HANDLER = "a chair not recused (the handler, once handed over)"
+_REVIEW_SEES = (
+    "chairs and admins not recused; reviewers once their sheet is in; the RAB while a "
+    "question or appeal is before it"
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,58 @@ URL_RULES: tuple[UrlRule, ...] = (
     UrlRule("applications:screen", _SCREENERS, methods=POST),
     UrlRule("applications:accept", _SCREENERS, methods=POST),
     UrlRule("applications:return", _SCREENERS, methods=POST),
+    # Board review (policy 1.2, 2.3, 3.1 to 3.5, 4.5).
+    UrlRule("review:queue", _QUEUE),
+    UrlRule("review:mine", _BOARD),
+    UrlRule("review:rab", _RAB_READERS),
+    UrlRule("review:declare", _BOARD, owned=_ASSIGNEE, methods=BOTH),
+    UrlRule("review:sheet", _BOARD, owned=_ASSIGNEE, methods=BOTH),
+    UrlRule("review:overview", _REVIEW_READERS, owned=_REVIEW_SEES),
+    UrlRule("review:scores", _REVIEW_READERS, owned=_REVIEW_SEES),
+    UrlRule("review:discussion", _REVIEW_READERS, owned=_REVIEW_SEES, methods=BOTH),
+    UrlRule("review:changes", SIGNED_IN, owned="as the application"),
+    UrlRule("review:assign", _SCREENERS, owned=_HANDLER, methods=BOTH),
+    UrlRule("review:suggestion", _SCREENERS, owned=_HANDLER, methods=POST),
+    UrlRule("review:chair-conflict", _SCREENERS, owned="not recused", methods=POST),
+    UrlRule("review:escalate", _SCREENERS, owned=_HANDLER, methods=POST),
+    UrlRule("review:consult", _SCREENERS, owned=_HANDLER, methods=POST),
+    UrlRule("review:fast-track", _SCREENERS, owned=_HANDLER, methods=POST),
+    UrlRule(
+        "review:funding",
+        frozenset({Role.BIOBANK_STAFF, Role.PROGRAM_ADMIN}),
+        owned="an application approved on condition of funding",
+        methods=POST,
+    ),
+    UrlRule("review:resubmit", SIGNED_IN, owned="the applicant", methods=POST),
+    UrlRule("review:appeal", _RESEARCHER, owned="the applicant", methods=BOTH),
+    UrlRule(
+        "review:escalation",
+        _REVIEW_READERS,
+        owned="the RAB, the chair and the application's reviewers",
+        methods=BOTH,
+        note="RAB members answer",
+    ),
+    UrlRule(
+        "review:appeal-detail",
+        SIGNED_IN,
+        owned="the RAB, the chair and the applicant",
+        methods=BOTH,
+        note="RAB members determine",
+    ),
+    UrlRule("review:appeal-document", SIGNED_IN, owned="the RAB, the chair and the applicant"),
+    UrlRule("review:meetings", _MEETINGS, methods=BOTH, note="chair and program admins schedule"),
+    UrlRule("review:meeting", _MEETINGS),
+    UrlRule("review:agenda", _SCREENERS, methods=POST),
+    UrlRule("review:attendance", _SCREENERS, methods=POST),
+    UrlRule("review:decide", _SCREENERS, owned=_HANDLER, methods=BOTH),
+    UrlRule("review:minutes", _MEETINGS),
+    UrlRule("review:board", _QUEUE, methods=BOTH, note="program admins record expertise"),
+    UrlRule(
+        "review:stock",
+        frozenset({Role.BIOBANK_STAFF, Role.PRAB_CHAIR, Role.PROGRAM_ADMIN, Role.AUDITOR}),
+        methods=BOTH,
+        note="biobank staff record volumes",
+    ),
 )
 
 STAFF = frozenset(STAFF_ROLES)

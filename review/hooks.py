@@ -29,6 +29,12 @@ def reviewer_grant(viewer: User) -> Q | None:
                 state__in=[Assignment.State.REVIEWING, Assignment.State.SUBMITTED],
             ).values("round__application_id")
         )
+    if Role.BIOBANK_STAFF.value in roles:
+        # Staff accept the proof of funding (2.3) and later ship what was approved.
+        approved = Q(
+            status__in=[Application.Status.CONDITIONALLY_APPROVED, Application.Status.APPROVED]
+        )
+        granted = approved if granted is None else granted | approved
     if Role.RAB_MEMBER.value in roles:
         rab = Q(pk__in=Escalation.objects.values("application_id")) | Q(
             pk__in=Appeal.objects.values("application_id")

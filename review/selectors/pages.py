@@ -625,3 +625,38 @@ def agenda_candidates(meeting: Meeting) -> list[Application]:
     if not meeting.ai_an_review:
         rows = rows.filter(includes_ai_an=False)
     return list(rows.order_by("submitted_at", "pk")[:200])
+
+
+# --- People, for the forms ------------------------------------------------------------------
+
+
+def people(pks: list[Any]) -> list[User]:
+    """The accounts a form named, by id (ids that do not parse are ignored); the services
+    decide whether each may do what is asked."""
+    ids = [int(pk) for pk in pks if str(pk).isdigit()]
+    return list(User.objects.filter(pk__in=ids).order_by("full_name", "email"))
+
+
+def person(pk: Any) -> User | None:
+    found = people([pk])
+    return found[0] if found else None
+
+
+def hand_over_choices(viewer: User) -> list[tuple[str, str]]:
+    """Other chairs and program admins a conflicted chair may hand an application to."""
+    from portal.roles import Role
+
+    rows = (
+        User.objects.filter(is_active=True, groups__name__in=[Role.PRAB_CHAIR, Role.PROGRAM_ADMIN])
+        .exclude(pk=viewer.pk)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    return [(str(p.pk), str(p)) for p in rows]
+
+
+def board_choices() -> list[tuple[str, str]]:
+    """Every PRAB member and chair, for attendance."""
+    from review.services._common import board_members
+
+    return [(str(p.pk), str(p)) for p in board_members().order_by("full_name", "email")]

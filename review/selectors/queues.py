@@ -95,11 +95,6 @@ def stage_counts(viewer: User) -> dict[str, int]:
     return counts
 
 
-def forget_stage_counts() -> None:
-    """After a change of stage: the tabs' counts are read afresh (on commit)."""
-    cache.delete(STAGE_COUNTS_KEY)
-
-
 UPCOMING_KEY = "review:upcoming-meetings"
 UPCOMING_TTL = 60
 UPCOMING_SHOWN = 3

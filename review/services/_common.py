@@ -103,6 +103,8 @@ def open_escalation_q() -> Q:
 
 def counts_changed() -> None:
     """The chair's queue counts stages for 30 seconds: forget them once this commits."""
-    from review.selectors.queues import forget_stage_counts
+    from django.core.cache import cache
 
-    transaction.on_commit(forget_stage_counts)
+    from review.selectors.queues import STAGE_COUNTS_KEY
+
+    transaction.on_commit(lambda: cache.delete(STAGE_COUNTS_KEY))

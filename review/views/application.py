@@ -16,9 +16,7 @@ from applications.selectors import application_for
 from portal.clock import program_today
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
-from portal.models import User
 from portal.permissions import can
-from portal.roles import Role
 from review.forms import (
     AppealForm,
     AssignForm,
@@ -33,6 +31,9 @@ from review.selectors.pages import (
     applicant_outcome,
     default_due_date,
     discussion_for,
+    hand_over_choices,
+    people,
+    person,
     review_application,
     review_overview,
     reviewer_candidates,
@@ -51,16 +52,6 @@ from review.services import (
     suggestion_decide,
 )
 from review.views._common import overview_url, refused
-
-
-def _hand_to_choices(user: User, application_pk: int) -> list[tuple[str, str]]:
-    people = (
-        User.objects.filter(is_active=True, groups__name__in=[Role.PRAB_CHAIR, Role.PROGRAM_ADMIN])
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("full_name")
-    )
-    return [(str(p.pk), str(p)) for p in people]
 
 
 def overview_page(
@@ -92,7 +83,7 @@ def overview_page(
             "consult_form": forms.get("consult") or ConsultationForm(),
             "fast_track_form": forms.get("fast_track") or FastTrackForm(),
             "conflict_form": forms.get("conflict")
-            or ChairConflictForm(choices=_hand_to_choices(user, application.pk)),
+            or ChairConflictForm(choices=hand_over_choices(user)),
         },
         status=status,
     )
@@ -118,7 +109,7 @@ def assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssignForm(request.POST, choices=choices)
         if form.is_valid():
-            chosen = list(User.objects.filter(pk__in=form.cleaned_data["reviewers"]))
+            chosen = people(form.cleaned_data["reviewers"])
             try:
                 review_assign(
                     application=application,
@@ -160,7 +151,7 @@ def suggestion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = review_application(request.user, pk, "review.conflict.decide")
     form = SuggestionForm(request.POST)
     if form.is_valid():
-        member = User.objects.filter(pk=form.cleaned_data["member"]).first()
+        member = person(form.cleaned_data["member"])
         if member is None:
             raise Http404("No such member.")
         try:
@@ -291,10 +282,10 @@ def consult(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def chair_conflict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _chair_post(request, pk, "review.chair.declare")
-    form = ChairConflictForm(request.POST, choices=_hand_to_choices(request.user, pk))
+    form = ChairConflictForm(request.POST, choices=hand_over_choices(request.user))
     if not form.is_valid():
         return overview_page(request, application, forms={"conflict": form}, status=400)
-    hand_to = User.objects.filter(pk=form.cleaned_data["hand_to"]).first()
+    hand_to = person(form.cleaned_data["hand_to"])
     try:
         chair_conflict_declare(
             application=application,

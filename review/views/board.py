@@ -8,10 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
-from portal.models import User
 from portal.permissions import can
 from review.forms import BoardMemberForm, VolumeForm
 from review.selectors import board_people, stock_levels
+from review.selectors.pages import person
 from review.services import board_member_save, volume_record
 
 
@@ -24,7 +24,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not may_manage:
             raise Http404("No such page.")
-        member = User.objects.filter(pk=request.POST.get("member") or 0).first()
+        member = person(request.POST.get("member", ""))
         form = BoardMemberForm(request.POST, prefix=f"m{member.pk}" if member else None)
         if member is None:
             messages.error(request, "Choose a member from the list.")

@@ -15,13 +15,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.selectors import application_for
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
-from portal.models import User
 from portal.pdf import render_pdf
 from portal.permissions import can
 from review.forms import AgendaForm, AttendanceForm, DecisionForm, MeetingForm, RecontactForm
 from review.models import Meeting
 from review.selectors import meeting_detail, meetings_list
-from review.selectors.pages import agenda_candidates, review_application, scoring_summary
+from review.selectors.pages import (
+    agenda_candidates,
+    board_choices,
+    people,
+    review_application,
+    scoring_summary,
+)
 from review.services import (
     Vote,
     agenda_add,
@@ -30,7 +35,6 @@ from review.services import (
     meeting_schedule,
     recontact_decide,
 )
-from review.services._common import board_members
 from review.services.meetings import quorum_for
 from review.views._common import refused
 
@@ -74,10 +78,6 @@ def meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _board_choices() -> list[tuple[str, str]]:
-    return [(str(p.pk), str(p)) for p in board_members().order_by("full_name", "email")]
-
-
 def meeting_page(
     request: AuthenticatedHttpRequest, pk: int, *, agenda_form: Any = None, status: int = 200
 ) -> HttpResponse:
@@ -93,7 +93,7 @@ def meeting_page(
             "may_manage": may_manage,
             "agenda_form": agenda_form or AgendaForm(choices=choices),
             "attendance_form": AttendanceForm(
-                choices=_board_choices(),
+                choices=board_choices(),
                 initial={"present": [str(p.pk) for p in context["present"]]},
             ),
         },
@@ -138,11 +138,11 @@ def agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = _managed(request, pk)
-    form = AttendanceForm(request.POST, choices=_board_choices())
+    form = AttendanceForm(request.POST, choices=board_choices())
     if not form.is_valid():
         messages.error(request, "Choose the members present from the list.")
         return redirect("review:meeting", pk)
-    present = list(User.objects.filter(pk__in=form.cleaned_data["present"]))
+    present = people(form.cleaned_data["present"])
     try:
         attendance_set(meeting=found, present=present, actor=request.user)
     except DomainError as error:

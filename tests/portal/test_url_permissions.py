@@ -14,8 +14,11 @@ from django.utils import timezone
 from applications.demo import demo_pdf
 from applications.models import Application, ApplicationUpload, SpecimenLine
 from applications.services import (
+    application_accept,
     application_follow_up_start,
+    application_screen,
     application_start,
+    application_submit,
     specimen_line_add,
     team_invite,
 )
@@ -151,7 +154,91 @@ def _world(users: dict[str, User]) -> World:
         "roster": RosterImport.objects.filter(is_current=True).first() or RosterImportFactory(),
         "bypass": RequirementBypassFactory(user=owner),
     }
+    records.update(_review_records(users, owner))
     return World(owner=owner, member=member, records=records)
+
+
+def _review_records(users: dict[str, User], owner: User) -> dict[str, Any]:
+    """An application of the owner's in review, ready for decision, with the PRAB member
+    among its three reviewers and an open question to the RAB; a second one denied at a
+    meeting and appealed with a document."""
+    from review.models import AppealDocument
+    from review.services import (
+        Vote,
+        agenda_add,
+        appeal_submit,
+        attendance_set,
+        board_member_save,
+        decision_record,
+        escalate,
+        meeting_schedule,
+    )
+    from tests.applications.conftest import complete
+    from tests.review.conftest import assign as review_assign
+    from tests.review.conftest import declare_none, submit_sheet
+
+    chair, admin, reviewer = (
+        users[Role.PRAB_CHAIR],
+        users[Role.PROGRAM_ADMIN],
+        users[Role.PRAB_MEMBER],
+    )
+    elsi = UserFactory(roles=[Role.PRAB_MEMBER], two_factor=True)
+    scientist = UserFactory(roles=[Role.PRAB_MEMBER], two_factor=True)
+    for person, expertise in (
+        (chair, "scientific"),
+        (reviewer, "participant"),
+        (elsi, "elsi"),
+        (scientist, "scientific"),
+    ):
+        board_member_save(user=person, expertise=expertise, institution="", actor=admin)
+
+    def ready(title: str) -> Application:
+        application = complete(application_start(actor=owner, title=title))
+        application_submit(application=application, actor=owner)
+        application_screen(application=application, actor=chair)
+        application_accept(application=application, actor=chair)
+        assignments = review_assign(application, chair, [reviewer, elsi, scientist])
+        for assignment in assignments:
+            declare_none(assignment)
+            submit_sheet(assignment)
+        return Application.objects.get(pk=application.pk)
+
+    in_review = ready("In review, walked by the URL table test")
+    denied = ready("Denied and appealed")
+    question = escalate(application=in_review, question="Is this within policy 4.7?", actor=chair)
+    meeting = meeting_schedule(
+        title="PRAB meeting",
+        kind="regular",
+        ai_an_review=False,
+        starts_at=timezone.now(),
+        actor=chair,
+    )
+    attendance_set(meeting=meeting, present=[chair, reviewer, elsi, scientist], actor=chair)
+    agenda_add(meeting=meeting, application=in_review, actor=chair)
+    agenda_add(meeting=meeting, application=denied, actor=chair)
+    decision_record(
+        application=denied,
+        meeting=meeting,
+        outcome="deny",
+        vote=Vote(3, 0, 0),
+        reasons="It duplicates an approved study.",
+        actor=chair,
+    )
+    appeal = appeal_submit(
+        application=denied,
+        grounds="It does not duplicate it.",
+        files=[ContentFile(demo_pdf("Letter"), name="letter.pdf")],
+        actor=owner,
+    )
+    return {
+        "review": in_review,
+        "assignment": in_review.review_rounds.get().assignments.get(reviewer=reviewer),
+        "reviewer": reviewer,
+        "escalation": question,
+        "meeting": meeting,
+        "appeal": appeal,
+        "appeal_document": AppealDocument.objects.get(appeal=appeal),
+    }
 
 
 KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
@@ -189,8 +276,29 @@ KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
         "upload": w.records["upload"].pk,
     },
 }
-# The rest take the application's pk, or nothing.
+KWARGS.update(
+    {
+        "review:declare": lambda w: {"pk": w.records["assignment"].pk},
+        "review:sheet": lambda w: {"pk": w.records["assignment"].pk},
+        "review:escalation": lambda w: {"pk": w.records["escalation"].pk},
+        "review:appeal-detail": lambda w: {"pk": w.records["appeal"].pk},
+        "review:appeal-document": lambda w: {
+            "pk": w.records["appeal"].pk,
+            "document": w.records["appeal_document"].pk,
+        },
+        "review:meeting": lambda w: {"pk": w.records["meeting"].pk},
+        "review:agenda": lambda w: {"pk": w.records["meeting"].pk},
+        "review:attendance": lambda w: {"pk": w.records["meeting"].pk},
+        "review:minutes": lambda w: {"pk": w.records["meeting"].pk},
+        "review:decide": lambda w: {
+            "pk": w.records["meeting"].pk,
+            "application_pk": w.records["review"].pk,
+        },
+    }
+)
+# The rest take the application's pk (the one in review for the review app's), or nothing.
 APPLICATION_PK = "applications:"
+REVIEW_PK = "review:"
 
 
 # Arguments that allauth's and the admin's own URLs take (the record need not exist: the
@@ -211,6 +319,8 @@ def _url(name: str, world: World) -> str | None:
     candidates: list[dict[str, Any]] = [{}]
     if name.startswith(APPLICATION_PK):
         candidates.append({"pk": world.records["application"].pk})
+    elif name.startswith(REVIEW_PK):
+        candidates.append({"pk": world.records["review"].pk})
     elif name.startswith(("admin:", "account_")):
         candidates += OTHER_KWARGS
     for kwargs in candidates:
@@ -251,8 +361,50 @@ class Caller:
     roles: frozenset[str]
 
 
+# The review app's owned rows: who may open the application in review (its applicant, the
+# chair and program admins not recused, auditors, its reviewers once they declared, and the
+# RAB while its question is open), and who may act on it.
+BOARD_READERS = {Role.PRAB_CHAIR, Role.PROGRAM_ADMIN, Role.AUDITOR, Role.RAB_MEMBER}
+CHAIR_ACTIONS = {
+    "review:assign",
+    "review:suggestion",
+    "review:escalate",
+    "review:consult",
+    "review:fast-track",
+    "review:decide",
+}
+
+
+def _may_review(name: str, caller: Caller, world: World) -> tuple[bool, bool]:
+    user, roles = caller.user, caller.roles
+    reviewer = user == world.records["reviewer"]
+    board = bool(roles & BOARD_READERS) or reviewer
+    owner = user == world.owner
+    chair = Role.PRAB_CHAIR in roles
+    answers = {
+        "review:declare": (reviewer, reviewer),
+        "review:sheet": (reviewer, reviewer),
+        "review:chair-conflict": (bool(roles & {Role.PRAB_CHAIR, Role.PROGRAM_ADMIN}),) * 2,
+        "review:funding": (bool(roles & {Role.BIOBANK_STAFF, Role.PROGRAM_ADMIN}),) * 2,
+        "review:changes": (board or owner,) * 2,
+        "review:resubmit": (board or owner, owner),
+        "review:appeal": (owner, owner),
+        "review:appeal-detail": (board or owner,) * 2,
+        "review:appeal-document": (board or owner,) * 2,
+        **dict.fromkeys(CHAIR_ACTIONS, (chair, chair)),
+    }
+    # The overview, scores, discussion and the question to the RAB: the board's readers.
+    return answers.get(name, (board, board))
+
+
 def _may(name: str, caller: Caller, world: World) -> tuple[bool, bool]:
     """(may see the record, may take the URL's action) for an owned row."""
+    if name.startswith(REVIEW_PK):
+        return _may_review(name, caller, world)
+    return _may_applications(name, caller, world)
+
+
+def _may_applications(name: str, caller: Caller, world: World) -> tuple[bool, bool]:
     user = caller.user
     if name == "role-dashboard":
         holds = Role.RESEARCHER in caller.roles

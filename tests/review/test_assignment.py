@@ -121,10 +121,10 @@ def test_confirming_a_suggestion_recuses_the_member(in_review, board):
 
 
 def test_a_member_on_the_team_is_suggested(in_review, board):
+    from django.utils import timezone
+
     from applications.models import TeamMember
     from review.services.rounds import suggested_conflicts
-
-    from django.utils import timezone
 
     TeamMember.objects.create(
         application=in_review,

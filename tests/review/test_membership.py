@@ -1,0 +1,38 @@
+"""When board membership changes (issue item 12): a departed reviewer's unsubmitted
+assignment goes back to the chair, and the last chair cannot be removed."""
+
+import pytest
+
+from portal.errors import DomainError
+from portal.roles import Role
+from portal.services.users import user_set_roles
+from review.models import Assignment, ReviewRound
+from tests.review.conftest import assign, declare_none, reviewers_of, submit_sheet
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_departed_reviewers_open_assignment_goes_back_to_the_chair(
+    in_review, board, program_admin
+):
+    assignments = assign(in_review, board["chair"], reviewers_of(board))
+    declare_none(assignments[1])
+    submit_sheet(assignments[1])
+    for person in (board["scientist"], board["elsi"]):
+        user_set_roles(user=person, roles=[], actor=program_admin)
+    states = dict(Assignment.objects.values_list("reviewer_id", "state"))
+    assert states[board["scientist"].pk] == Assignment.State.REMOVED
+    assert states[board["elsi"].pk] == Assignment.State.SUBMITTED  # their sheet stays
+    round_ = ReviewRound.objects.get(application=in_review)
+    assert (round_.reviewers, round_.stage) == (2, "awaiting_assignment")
+    assert board["chair"].notifications.filter(template="review_assignment_returned").exists()
+
+
+def test_the_last_chair_cannot_be_removed(board, program_admin):
+    with pytest.raises(DomainError, match="last PRAB chair"):
+        user_set_roles(user=board["chair"], roles=[Role.PRAB_MEMBER], actor=program_admin)
+    assert board["chair"].groups.filter(name=Role.PRAB_CHAIR).exists()
+    user_set_roles(
+        user=board["scientist"], roles=[Role.PRAB_MEMBER, Role.PRAB_CHAIR], actor=program_admin
+    )
+    user_set_roles(user=board["chair"], roles=[Role.PRAB_MEMBER], actor=program_admin)
