@@ -22,6 +22,13 @@ pytestmark = pytest.mark.django_db
 DEMO_EMAILS = {demo.email for demo in DEMO_USERS}
 
 
+@pytest.fixture(autouse=True)
+def _portal_demo_only(monkeypatch):
+    """These tests are about the users and their access states: the applications' and the
+    board's demo data (seconds each run) have their own tests (tests/*/test_demo.py)."""
+    monkeypatch.setattr("portal.management.commands.seed_demo.DEMO_SEEDERS", [])
+
+
 def _seed() -> str:
     out = StringIO()
     with override_settings(DEBUG=True):

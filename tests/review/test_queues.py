@@ -1,0 +1,136 @@
+"""The board's queues (issue item 1): the chair's by stage with ages, due dates and a
+highlight for what waits too long; a member's own assignments; the RAB's open questions and
+appeals. Each issues the same number of queries for few rows and many."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from review.models import Assignment, Escalation, ReviewRound
+from review.services import escalate
+from tests.review.conftest import assign, new_in_review, reviewers_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _rounds(chair, n: int, *, stage: str = "awaiting_assignment") -> list[ReviewRound]:
+    """`n` applications in review at `stage` (copies of one, to be quick)."""
+    first = new_in_review(chair)
+    rounds = []
+    for i in range(n):
+        copy = Application.objects.create(
+            reference=f"BSA-Q-{i:05d}",
+            applicant=first.applicant,
+            template_version=first.template_version,
+            title=f"Queued application {i}",
+            status=Application.Status.IN_REVIEW,
+            submitted_at=timezone.now(),
+        )
+        rounds.append(
+            ReviewRound.objects.create(
+                application=copy,
+                number=1,
+                stage=stage,
+                opened_at=timezone.now(),
+                stage_changed_at=timezone.now() - timedelta(days=i),
+            )
+        )
+    return rounds
+
+
+# The user (the facts are cached after the first page), the stage counts (once, then cached
+# for 30 seconds) and the page's rows.
+CHAIR_QUEUE_QUERIES = 2
+
+
+@pytest.mark.parametrize("rows", [3, 120])
+def test_the_chairs_queue_reads_the_same_queries_for_few_rows_and_many(
+    client, board, rows, django_assert_num_queries
+):
+    _rounds(board["chair"], rows)
+    client.force_login(board["chair"])
+    client.get(reverse("review:queue"))  # facts and counts cached
+    with django_assert_num_queries(CHAIR_QUEUE_QUERIES):
+        response = client.get(reverse("review:queue") + "?stage=awaiting_assignment")
+    assert response.status_code == 200
+    assert response.content.decode().count("data-queue-row=") == min(rows + 1, 50)
+
+
+def test_the_chairs_queue_pages_by_keyset_and_highlights_what_waits_too_long(
+    client, board, settings
+):
+    _rounds(board["chair"], 60)
+    client.force_login(board["chair"])
+    first = client.get(reverse("review:queue")).content.decode()
+    assert "Waiting too long" in first  # some have waited longer than the stage allows
+    assert 'rel="next"' in first
+    assert "Showing 1 to 50 of 61" in first
+    last = client.get(reverse("review:queue") + "?page=last").content.decode()
+    assert "Showing 12 to 61 of 61" in last  # the last page is a full one
+
+
+def test_the_chairs_queue_filters_by_stage_and_search(client, board, in_review):
+    assign(in_review, board["chair"], reviewers_of(board))
+    client.force_login(board["chair"])
+    in_review_tab = client.get(reverse("review:queue") + "?stage=in_review").content.decode()
+    assert f'data-queue-row="{in_review.pk}"' in in_review_tab
+    assert "0 of 3 in" in in_review_tab
+    waiting = client.get(reverse("review:queue") + "?stage=awaiting_assignment").content.decode()
+    assert f'data-queue-row="{in_review.pk}"' not in waiting
+    missing = client.get(reverse("review:queue") + "?stage=in_review&q=nomatchatall").content
+    assert "Nothing at this stage matches." in missing.decode()
+
+
+def test_an_escalated_application_is_listed_under_its_tab(client, board, ready):
+    escalate(application=ready, question="Is this within policy 4.7?", actor=board["chair"])
+    client.force_login(board["chair"])
+    page = client.get(reverse("review:queue") + "?stage=escalated").content.decode()
+    assert f'data-queue-row="{ready.pk}"' in page
+    assert "Question with the RAB" in page
+
+
+def test_the_queue_is_for_the_chair_admins_and_auditors(client, board):
+    client.force_login(board["scientist"])
+    assert client.get(reverse("review:queue")).status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_a_members_queue_reads_the_same_queries_for_few_rows_and_many(
+    client, board, count, django_assert_num_queries
+):
+    reviewer = board["participant"]
+    for round_ in _rounds(board["chair"], count):
+        Assignment.objects.create(
+            round=round_,
+            reviewer=reviewer,
+            due_on=timezone.now().date() + timedelta(days=5),
+            assigned_by=board["chair"],
+            assigned_at=timezone.now(),
+        )
+    client.force_login(reviewer)
+    client.get(reverse("review:mine"))
+    with django_assert_num_queries(3):  # the user, open assignments, submitted ones
+        page = client.get(reverse("review:mine")).content.decode()
+    assert page.count("data-assignment=") == count
+    assert "Declare any conflict of interest" in page
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_the_rabs_queue_reads_the_same_queries_for_few_rows_and_many(
+    client, board, rab_member, count, django_assert_num_queries
+):
+    for round_ in _rounds(board["chair"], count):
+        Escalation.objects.create(
+            application=round_.application,
+            question="Is this within policy?",
+            asked_by=board["chair"],
+            asked_at=timezone.now(),
+        )
+    client.force_login(rab_member)
+    client.get(reverse("review:rab"))
+    with django_assert_num_queries(3):  # the user, questions and appeals (recusals inside each)
+        page = client.get(reverse("review:rab")).content.decode()
+    assert page.count("/review/escalations/") == count
