@@ -538,6 +538,8 @@ def application_uploads(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             messages.success(request, f"“{added.document.original_name}” was added.")
             return redirect(reverse("applications:uploads", args=[application.pk]))
     uploads = upload_history(application)
+    # Approved on condition of funding (2.3): the proof may still be added.
+    funding_only = application.status == Application.Status.CONDITIONALLY_APPROVED
     return render(
         request,
         "applications/uploads.html",
@@ -546,8 +548,9 @@ def application_uploads(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "current": [u for u in uploads if u.replaced_by_id is None],
             "replaced": [u for u in uploads if u.replaced_by_id is not None],
             "form": form,
-            "can_upload": application.editable
+            "can_upload": (application.editable or funding_only)
             and can(request.user, "application.upload", application),
+            "funding_only": funding_only,
         },
         status=400 if form.errors else 200,
     )
