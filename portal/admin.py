@@ -29,6 +29,7 @@ from portal.models import AuditEvent, Document, Notification, ReminderLog, User
 from portal.permissions import can
 from portal.services import (
     USER_ADMIN_FIELDS,
+    last_chair_problem,
     user_admin_create,
     user_admin_update,
     user_password_set,
@@ -222,6 +223,16 @@ class PortalUserChangeForm(_EmailLoginMixin, UserChangeForm):
         model = User
         fields = ("email", "full_name", "password", "is_active", "is_staff", "is_superuser")
         field_classes: dict[str, type[forms.Field]] = {}
+
+    def clean_groups(self) -> Any:
+        """The board keeps a chair: taking the role from the last one is refused here, with
+        the service's words, rather than failing on save."""
+        groups = self.cleaned_data.get("groups")
+        if groups is not None and self.instance.pk:
+            problem = last_chair_problem(self.instance, [group.name for group in groups])
+            if problem:
+                raise forms.ValidationError(problem)
+        return groups
 
 
 _password_actor: ContextVar[User | None] = ContextVar("portal_password_actor", default=None)

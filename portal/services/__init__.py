@@ -7,6 +7,7 @@ Onboarding's writes live in `portal.onboarding.services`; the cross-cutting writ
 from portal.services.users import (
     ADMIN_SITE_ROLES,
     USER_ADMIN_FIELDS,
+    last_chair_problem,
     user_admin_create,
     user_admin_update,
     user_email_addresses_reset,
@@ -18,6 +19,7 @@ from portal.services.users import (
 __all__ = [
     "ADMIN_SITE_ROLES",
     "USER_ADMIN_FIELDS",
+    "last_chair_problem",
     "user_admin_create",
     "user_admin_update",
     "user_email_addresses_reset",

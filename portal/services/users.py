@@ -49,6 +49,20 @@ def user_signup(*, user: User) -> User:
     return user
 
 
+def last_chair_problem(user: User, wanted: Iterable[str]) -> str:
+    """Why `user` cannot be left with the roles `wanted`: the board needs a PRAB chair to
+    assign reviewers and record decisions (empty: they can)."""
+    if Role.PRAB_CHAIR in set(wanted) or not user.groups.filter(name=Role.PRAB_CHAIR).exists():
+        return ""
+    others = User.objects.filter(is_active=True, groups__name=Role.PRAB_CHAIR).exclude(pk=user.pk)
+    if others.exists():
+        return ""
+    return (
+        f"{user} is the last PRAB chair: give the chair role to someone else first, so that "
+        "the board can still assign reviewers and record decisions."
+    )
+
+
 RoleChangeHook = Callable[..., None]
 _ROLE_CHANGE_HOOKS: list[RoleChangeHook] = []
 
@@ -74,17 +88,9 @@ def user_set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
     staff = user.is_superuser or bool(ADMIN_SITE_ROLES.intersection(wanted))
     if wanted == before and staff == user.is_staff:
         return user
-    if (
-        Role.PRAB_CHAIR in before
-        and Role.PRAB_CHAIR not in wanted
-        and not User.objects.filter(is_active=True, groups__name=Role.PRAB_CHAIR)
-        .exclude(pk=user.pk)
-        .exists()
-    ):
-        raise DomainError(
-            f"{user} is the last PRAB chair: give the chair role to someone else first, so "
-            "that the board can still assign reviewers and record decisions."
-        )
+    problem = last_chair_problem(user, wanted)
+    if problem:
+        raise DomainError(problem)
     user.groups.set(Group.objects.filter(name__in=wanted))
     user.__dict__.pop("role_names", None)
     for hook in _ROLE_CHANGE_HOOKS:  # open review assignments follow (review app)

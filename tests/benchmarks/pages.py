@@ -289,7 +289,25 @@ def _cookies() -> dict[str, str]:
     )
     _notifications(researcher, NOTIFICATIONS)
     _applications(APPLICATIONS, researcher)
-    return {"staff": _session_cookie(auditor), "researcher": _session_cookie(researcher)}
+    from tests.benchmarks.review_data import fill_review
+
+    review = fill_review()
+    SCORED["pk"] = review["scored"]
+    for user in (review["chair"], review["member"]):
+        Authenticator.objects.get_or_create(
+            user=user,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}},
+        )
+    return {
+        "staff": _session_cookie(auditor),
+        "researcher": _session_cookie(researcher),
+        "chair": _session_cookie(review["chair"]),
+        "member": _session_cookie(review["member"]),
+    }
+
+
+SCORED: dict[str, int] = {}  # an application with three submitted sheets (review_data)
 
 
 @dataclass(frozen=True)
@@ -314,6 +332,11 @@ PAGES = [
     Page("applications (researcher's list)", "/applications/", "researcher"),
     Page("screening queue", "/applications/screening/", "staff"),
     Page("screening queue, search", "/applications/screening/?q=Study+1234", "staff"),
+    Page("board queue (chair), in review", "/review/?stage=in_review", "chair"),
+    Page("board queue (chair), decided", "/review/?stage=decided", "chair"),
+    Page("board queue (chair), decided, last", "/review/?stage=decided&page=last", "chair"),
+    Page("member's assignments", "/review/assignments/", "member"),
+    Page("scoring summary (chair)", "/review/applications/{scored}/scores/", "chair"),
 ]
 
 
@@ -441,7 +464,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{'p95 ratio':>9} {'bare req/s':>10}"
         )
         for listed in [p for p in PAGES if args.only in p.label]:
-            page = Page(listed.label, listed.path.replace(DEEP, deep), listed.who)
+            path = listed.path.replace(DEEP, deep).replace("{scored}", str(SCORED.get("pk")))
+            page = Page(listed.label, path, listed.who)
             cookie = cookies.get(page.who, "")
             bare = _load(args, "/bench/bare/", "")
             load = _load(args, page.path, cookie)

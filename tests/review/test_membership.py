@@ -36,3 +36,29 @@ def test_the_last_chair_cannot_be_removed(board, program_admin):
         user=board["scientist"], roles=[Role.PRAB_MEMBER, Role.PRAB_CHAIR], actor=program_admin
     )
     user_set_roles(user=board["chair"], roles=[Role.PRAB_MEMBER], actor=program_admin)
+
+
+def test_the_admin_site_refuses_to_remove_the_last_chair_with_the_reason(client, board):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    admin = UserFactory(
+        roles=[Role.PROGRAM_ADMIN], two_factor=True, is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    chair = board["chair"]
+    member_group = Group.objects.get(name=Role.PRAB_MEMBER)
+    response = client.post(
+        reverse("admin:portal_user_change", args=[chair.pk]),
+        {
+            "email": chair.email,
+            "full_name": chair.full_name,
+            "is_active": "on",
+            "groups": [member_group.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "is the last PRAB chair" in response.content.decode()
+    assert chair.groups.filter(name=Role.PRAB_CHAIR).exists()
