@@ -47,14 +47,16 @@ def applications_visible_to(viewer: User) -> QuerySet[Application]:
     return rows
 
 
-def application_for(viewer: User, pk: int) -> Application:
-    """One application the viewer may open, or 404."""
-    application = (
-        applications_visible_to(viewer)
-        .select_related("template_version__template", "applicant", "original")
-        .filter(pk=pk)
-        .first()
-    )
+def application_for(viewer: User, pk: int, *, package: bool = True) -> Application:
+    """One application the viewer may open, or 404. With `package` false, without its
+    template version and original (pages about the application that do not show the
+    package: reading the version's sections costs more than the rest of such a page)."""
+    rows = applications_visible_to(viewer).filter(pk=pk)
+    if package:
+        rows = rows.select_related("template_version__template", "applicant", "original")
+    else:
+        rows = rows.select_related("applicant").defer("search_document")
+    application = rows.first()
     if application is None:
         raise Http404("No such application.")
     return application

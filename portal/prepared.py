@@ -18,7 +18,7 @@ never wrong.
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 _TEXT = "\x1fslot{n}\x1f"
 _INT = -2_000_000_000
 _DAY = date(1234, 5, 6)
+_MOMENT = datetime(1234, 5, 6, 7, 8, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def _stand_in(n: int, value: Any) -> Any:
         raise TypeError("A yes-or-no value changes a query's shape: put it in the shape.")
     if isinstance(value, int):
         return _INT + n
+    if isinstance(value, datetime):  # before date: a datetime is a date too
+        return _MOMENT + timedelta(minutes=n)
     if isinstance(value, date):
         return date.fromordinal(_DAY.toordinal() + n)
     if isinstance(value, str):

@@ -2,7 +2,7 @@
 thing gets 404 (a recused member included)."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,7 +55,7 @@ OPEN_STATUSES = (
 
 def review_application(viewer: User, pk: int, action: str = "review.view") -> Application:
     """The application, if the viewer may open it (not recused) and take `action` on it."""
-    application = application_for(viewer, pk)
+    application = application_for(viewer, pk, package=False)
     if not can(viewer, action, application):
         raise Http404("No such page.")
     return application
@@ -294,6 +294,8 @@ def stock_levels(viewer: User) -> list[StockLevel]:
 
 @dataclass(frozen=True)
 class SheetView:
+    pk: int
+    reviewer_id: int
     reviewer: str
     expertise: str
     overall: int | None
@@ -304,23 +306,43 @@ class SheetView:
     mine: bool
 
 
+SHEETS_TTL = 300  # seconds; the key changes whenever a sheet is submitted or reopened
+
+
 def scoring_summary(viewer: User, application: Application) -> dict[str, Any]:
     """The submitted score sheets of the current round with each criterion's mean and
     range, strong disagreement flagged. Only for the chair (not recused), auditors and
     reviewers who submitted their own sheet (blinding): `review.view` is checked by the
-    caller through `review_application`. Two queries."""
+    caller through `review_application`. One query for the round; the sheets are read once
+    per round and count of submitted sheets (kept SHEETS_TTL seconds)."""
     round_ = current_round(application)
-    sheets = (
-        list(
-            ScoreSheet.objects.filter(assignment__round=round_, submitted_at__isnull=False)
-            .select_related("assignment__reviewer__board_member")
-            .order_by("assignment__assigned_at", "assignment_id")
+    views: list[SheetView] = []
+    summary: list[CriterionSummary] = summarise([])
+    if round_ is not None:
+        key = (
+            f"review:sheets:{round_.pk}:{round_.sheets_submitted}:"
+            f"{round_.stage_changed_at.timestamp()}"
         )
-        if round_
-        else []
-    )
-    summary: list[CriterionSummary] = summarise(
-        [{"scores": s.scores, "overall": s.overall} for s in sheets]
+        kept = cache.get(key)
+        if kept is None:
+            kept = _sheet_views(round_)
+            cache.set(key, kept, SHEETS_TTL)
+        views, summary = kept
+        views = [replace(v, mine=v.reviewer_id == viewer.pk) for v in views]
+    return {
+        "round": round_,
+        "summary": summary,
+        "sheets": views,
+        "criteria": CRITERIA,
+        "outstanding": (round_.reviewers - round_.sheets_submitted) if round_ else 0,
+    }
+
+
+def _sheet_views(round_: ReviewRound) -> tuple[list[SheetView], list[CriterionSummary]]:
+    sheets = list(
+        ScoreSheet.objects.filter(assignment__round=round_, submitted_at__isnull=False)
+        .select_related("assignment__reviewer__board_member")
+        .order_by("assignment__assigned_at", "assignment_id")
     )
     recommendations = dict(ScoreSheet.Recommendation.choices)
     views = []
@@ -329,6 +351,8 @@ def scoring_summary(viewer: User, application: Application) -> dict[str, Any]:
         member = getattr(reviewer, "board_member", None)
         views.append(
             SheetView(
+                pk=s.pk,
+                reviewer_id=reviewer.pk,
                 reviewer=str(reviewer),
                 expertise=member.get_expertise_display() if member else "",
                 overall=s.overall,
@@ -343,16 +367,10 @@ def scoring_summary(viewer: User, application: Application) -> dict[str, Any]:
                 ],
                 comments_for_applicant=s.comments_for_applicant,
                 confidential_comments=s.confidential_comments,
-                mine=reviewer.pk == viewer.pk,
+                mine=False,
             )
         )
-    return {
-        "round": round_,
-        "summary": summary,
-        "sheets": views,
-        "criteria": CRITERIA,
-        "outstanding": (round_.reviewers - round_.sheets_submitted) if round_ else 0,
-    }
+    return views, summarise([{"scores": s.scores, "overall": s.overall} for s in sheets])
 
 
 # --- The review's overview ----------------------------------------------------------------

@@ -1,19 +1,22 @@
 """The board's queues: the chair's by stage, a member's own assignments, the RAB's open
 questions and appeals. Each reads a fixed number of queries whatever its length."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_page
+from portal.fragments import short_digest
+from portal.keyset import KeysetPage, SortKey, decode_cursor, keyset_query, keyset_result
 from portal.models import User
 from portal.permissions import can
+from portal.prepared import prepared_rows
 from review.models import Appeal, Assignment, ConflictDeclaration, Escalation, ReviewRound
 
 Stage = ReviewRound.Stage
@@ -32,8 +35,38 @@ SORTS = {
     "due": "Due soonest first",
 }
 PER_PAGE = 50
-COUNT_TTL = 30  # seconds
-STAGE_COUNTS_KEY = "review:stage-counts"
+# The queues' rows and counts are kept in the cache under the board's generation number,
+# which every review service moves on once it commits (review_changed): a queue is exact,
+# and read from the database only once per change. KEPT bounds what a lost bump costs.
+GENERATION_KEY = "review:generation"
+KEPT = 300  # seconds
+
+
+def generation() -> int:
+    found = cache.get(GENERATION_KEY)
+    if found is None:
+        cache.add(GENERATION_KEY, 1, None)
+        found = cache.get(GENERATION_KEY) or 1
+    return int(found)
+
+
+def next_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (a flushed cache): any new number will do
+        cache.set(GENERATION_KEY, 2, None)
+
+
+def _kept(key: str, read: Any) -> Any:
+    """`read()`, kept for this generation."""
+    full = f"review:{generation()}:{key}"
+    found = cache.get(full)
+    if found is None:
+        found = read()
+        cache.set(full, found, KEPT)
+    return found
+
+
 _FAR = date(9999, 12, 31)
 
 
@@ -76,23 +109,23 @@ class ChairRow:
 
 
 def stage_counts(viewer: User) -> dict[str, int]:
-    """How many applications wait at each stage (cached for COUNT_TTL seconds; recusals
-    are not subtracted from these totals, only from the rows)."""
+    """How many applications wait at each stage (read once per generation; recusals are
+    not subtracted from these totals, only from the rows)."""
     if not can(viewer, "review.queue.view"):
         raise Http404("No such page.")
-    kept = cache.get(STAGE_COUNTS_KEY)
-    if kept is not None:
-        return dict(kept)
-    rows = (
-        ReviewRound.objects.filter(current=True)
-        .values("stage")
-        .annotate(n=Count("id"), escalated=Count("id", filter=Q(escalated=True)))
-        .order_by()
-    )
-    counts = {r["stage"]: r["n"] for r in rows}
-    counts["escalated"] = sum(r["escalated"] for r in rows)
-    cache.set(STAGE_COUNTS_KEY, counts, COUNT_TTL)
-    return counts
+
+    def read() -> dict[str, int]:
+        rows = (
+            ReviewRound.objects.filter(current=True)
+            .values("stage")
+            .annotate(n=Count("id"), escalated=Count("id", filter=Q(escalated=True)))
+            .order_by()
+        )
+        counts = {r["stage"]: r["n"] for r in rows}
+        counts["escalated"] = sum(r["escalated"] for r in rows)
+        return counts
+
+    return dict(_kept("stage-counts", read))
 
 
 UPCOMING_KEY = "review:upcoming-meetings"
@@ -141,50 +174,85 @@ def chair_queue(
     applications the viewer is recused from. One query for the page."""
     if not can(viewer, "review.queue.view"):
         raise Http404("No such page.")
-    rows = ReviewRound.objects.filter(current=True)
-    rows = (
-        rows.filter(escalated=True)
-        if filters.stage == "escalated"
-        else rows.filter(stage=filters.stage)
-    )
-    if filters.ai_an_only:
-        rows = rows.filter(application__includes_ai_an=True)
+    keys = _keys(filters.sort if filters.sort in SORTS else "oldest")
+    position = decode_cursor(cursor, keys) if cursor else None
+    values: dict[str, Any] = {"viewer": viewer.pk}
+    escalated = filters.stage == "escalated"
+    if not escalated:
+        values["stage"] = filters.stage
     if filters.query:
+        values["q"] = filters.query
+    if position is not None:
+        values.update({f"c{n}": value for n, value in enumerate(position.values)})
+    direction = None if position is None else ("before" if position.before else "after")
+    shape = (
+        "review-queue",
+        keys[0].name,
+        keys[0].descending,
+        escalated,
+        filters.ai_an_only,
+        bool(filters.query),
+        direction,
+        last,
+    )
+
+    def build(v: Mapping[str, Any]) -> QuerySet[Any]:
+        rows = ReviewRound.objects.filter(current=True)
+        rows = rows.filter(escalated=True) if escalated else rows.filter(stage=v["stage"])
+        if filters.ai_an_only:
+            rows = rows.filter(application__includes_ai_an=True)
+        if filters.query:
+            rows = rows.filter(
+                Q(application__reference__icontains=v["q"])
+                | Q(application__title__icontains=v["q"])
+            )
         rows = rows.filter(
-            Q(application__reference__icontains=filters.query)
-            | Q(application__title__icontains=filters.query)
-        )
-    rows = rows.filter(
-        ~Exists(
-            ConflictDeclaration.objects.filter(
-                application_id=OuterRef("application_id"), member=viewer, conflicted=True
+            ~Exists(
+                ConflictDeclaration.objects.filter(
+                    application_id=OuterRef("application_id"),
+                    member_id=v["viewer"],
+                    conflicted=True,
+                )
             )
         )
+        stand_in = (
+            None
+            if position is None
+            else replace(position, values=tuple(v[f"c{n}"] for n in range(len(position.values))))
+        )
+        return keyset_query(
+            rows.values(
+                "pk",
+                "application_id",
+                "stage",
+                "stage_changed_at",
+                "due_on",
+                "reviewers",
+                "sheets_submitted",
+                "escalated",
+                reference=F("application__reference"),
+                title=F("application__title"),
+                kind=F("application__kind"),
+                includes_ai_an=F("application__includes_ai_an"),
+                applicant_name=F("application__applicant__full_name"),
+                applicant_email=F("application__applicant__email"),
+            ),
+            keys,
+            cursor=stand_in,
+            last=last,
+            per_page=PER_PAGE,
+        )
+
+    # Compiled once per shape and process (portal.prepared), and run once per generation.
+    found = _kept(
+        f"queue:{short_digest(repr((shape, sorted(values.items()))))}",
+        lambda: prepared_rows(shape, build, values),
     )
-    keys = _keys(filters.sort if filters.sort in SORTS else "oldest")
-    page: KeysetPage[dict[str, Any]] = keyset_page(
-        rows.values(
-            "pk",
-            "application_id",
-            "stage",
-            "stage_changed_at",
-            "due_on",
-            "reviewers",
-            "sheets_submitted",
-            "escalated",
-            reference=F("application__reference"),
-            title=F("application__title"),
-            kind=F("application__kind"),
-            includes_ai_an=F("application__includes_ai_an"),
-            applicant_name=F("application__applicant__full_name"),
-            applicant_email=F("application__applicant__email"),
-        ),
-        keys,
-        cursor=decode_cursor(cursor, keys) if cursor else None,
-        last=last,
-        per_page=PER_PAGE,
-        total=total,
+    page: KeysetPage[dict[str, Any]] | None = keyset_result(
+        found, keys, cursor=position, last=last, per_page=PER_PAGE, total=total
     )
+    if page is None:  # "Previous" from near the start: the first page
+        return chair_queue(viewer=viewer, filters=filters, today=today, total=total)
     zone = ZoneInfo(settings.TIME_ZONE)
     labels = dict(Stage.choices)
     limits: dict[str, int] = settings.REVIEW_STAGE_LIMIT_DAYS
@@ -257,12 +325,26 @@ def member_queue(
         reference=F("round__application__reference"),
         title=F("round__application__title"),
     )
-    open_rows = base.filter(
-        state__in=[Assignment.State.DECLARING, Assignment.State.REVIEWING]
-    ).order_by("due_on", "pk")
-    done_rows = base.filter(state=Assignment.State.SUBMITTED).order_by("-due_on", "-pk")[
-        :MEMBER_DONE_SHOWN
-    ]
+    open_rows = _kept(
+        f"mine:{viewer.pk}",
+        lambda: list(
+            base.filter(
+                state__in=[Assignment.State.DECLARING, Assignment.State.REVIEWING]
+            ).order_by("due_on", "pk")
+        ),
+    )
+    done_rows = (
+        _kept(
+            f"mine-done:{viewer.pk}",
+            lambda: list(
+                base.filter(state=Assignment.State.SUBMITTED).order_by("-due_on", "-pk")[
+                    :MEMBER_DONE_SHOWN
+                ]
+            ),
+        )
+        if done
+        else []
+    )
     labels = dict(Assignment.State.choices)
 
     def row(r: dict[str, Any]) -> MemberRow:

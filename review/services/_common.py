@@ -1,6 +1,7 @@
 """What the review services share: locking, the board's people and notices."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -101,10 +102,22 @@ def open_escalation_q() -> Q:
     return Q(answered_at__isnull=True)
 
 
-def counts_changed() -> None:
-    """The chair's queue counts stages for 30 seconds: forget them once this commits."""
-    from django.core.cache import cache
+def review_changed() -> None:
+    """The board's queues are read from the cache under a generation number: the next
+    generation begins now (this request's own pages show the change) and again once this
+    transaction commits (what another request read meanwhile, before the commit, is not
+    kept), and every queue is then read afresh."""
+    from review.selectors.queues import next_generation
 
-    from review.selectors.queues import STAGE_COUNTS_KEY
+    next_generation()
+    transaction.on_commit(next_generation)
 
-    transaction.on_commit(lambda: cache.delete(STAGE_COUNTS_KEY))
+
+def move(application: Application, status: str, now: datetime) -> str:
+    """Put the (locked) application in `status` and save; return the status it had. The
+    caller checked the transition (`ensure_transition`) and audits it."""
+    before = str(application.status)
+    application.status = status
+    application.status_changed_at = now
+    application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    return before

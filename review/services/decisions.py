@@ -34,6 +34,7 @@ from review.services._common import (
     applicant_and_team,
     locked_application,
     locked_round,
+    move,
     tell,
 )
 from review.services.meetings import quorum_for
@@ -206,9 +207,7 @@ def decision_record(
     if outcome == Decision.Outcome.DEFER:
         _set_stage(round_, ReviewRound.Stage.DEFERRED)
     else:
-        application.status = OUTCOME_STATUS[outcome]
-        application.status_changed_at = now
-        application.save(update_fields=["status", "status_changed_at", "updated_at"])
+        move(application, OUTCOME_STATUS[outcome], now)
         _set_stage(
             round_,
             ReviewRound.Stage.REVISIONS
@@ -301,9 +300,7 @@ def approve_without_review(
     round_.assignments.filter(
         state__in=[Assignment.State.DECLARING, Assignment.State.REVIEWING]
     ).update(state=Assignment.State.REMOVED, removed_reason="Approved without full review.")
-    application.status = Application.Status.APPROVED
-    application.status_changed_at = now
-    application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    move(application, Application.Status.APPROVED, now)
     audit_record(
         actor=actor,
         action=ReviewAction.APPROVE_WITHOUT_REVIEW,
@@ -354,9 +351,7 @@ def funding_accept(*, application: Application, actor: User) -> Decision:
     decision.funding_accepted_by = actor
     decision.funding_accepted_at = now
     decision.save(update_fields=["funding_accepted_by", "funding_accepted_at"])
-    application.status = Application.Status.APPROVED
-    application.status_changed_at = now
-    application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    move(application, Application.Status.APPROVED, now)
     audit_record(
         actor=actor,
         action=ReviewAction.FUNDING_ACCEPT,

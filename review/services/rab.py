@@ -22,11 +22,12 @@ from review.models import Appeal, AppealDocument, Consultation, Decision, Escala
 from review.services._common import (
     applicant_and_team,
     chairs,
-    counts_changed,
     locked_application,
     locked_round,
+    move,
     rab_members,
     recused_ids,
+    review_changed,
     review_url,
     tell,
     who_acts_for_board,
@@ -55,7 +56,7 @@ def escalate(*, application: Application, question: str, actor: User) -> Escalat
     if round_ is not None:
         round_.escalated = True
         round_.save(update_fields=["escalated"])
-        counts_changed()
+        review_changed()
     audit_record(
         actor=actor,
         action=ReviewAction.ESCALATE,
@@ -95,7 +96,7 @@ def escalation_answer(*, escalation: Escalation, determination: str, actor: User
     if round_ is not None:
         round_.escalated = application.escalations.filter(answered_at__isnull=True).exists()
         round_.save(update_fields=["escalated"])
-        counts_changed()
+        review_changed()
     audit_record(
         actor=actor,
         action=ReviewAction.ESCALATION_ANSWER,
@@ -208,9 +209,7 @@ def appeal_submit(
     for upload in files:
         document = document_store(upload=upload, owner=actor, purpose="appeal", actor=actor)
         AppealDocument.objects.create(appeal=appeal, document=document)
-    application.status = Application.Status.APPEALED
-    application.status_changed_at = appeal.submitted_at
-    application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    move(application, Application.Status.APPEALED, appeal.submitted_at)
     audit_record(
         actor=actor,
         action=ReviewAction.APPEAL,
@@ -251,9 +250,7 @@ def appeal_determine(*, appeal: Appeal, uphold: bool, determination: str, actor:
     appeal.determined_by = actor
     appeal.determined_at = now
     appeal.save(update_fields=["outcome", "determination", "determined_by", "determined_at"])
-    application.status = target
-    application.status_changed_at = now
-    application.save(update_fields=["status", "status_changed_at", "updated_at"])
+    move(application, target, now)
     if not uphold:
         round_open(application=application, actor=actor)
     audit_record(

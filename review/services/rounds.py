@@ -25,11 +25,11 @@ from review.models import (
 from review.services._common import (
     BOARD_ROLES,
     active_assignments,
-    counts_changed,
     locked_application,
     locked_round,
     recused_ids,
     refresh_counts,
+    review_changed,
     review_url,
     tell,
     who_acts_for_board,
@@ -52,7 +52,7 @@ def round_open(*, application: Application, actor: User | None) -> ReviewRound:
     if previous is not None and previous.current:
         previous.current = False
         previous.save(update_fields=["current"])
-    counts_changed()
+    review_changed()
     return ReviewRound.objects.create(
         application=application,
         number=(previous.number + 1) if previous else 1,
@@ -77,13 +77,14 @@ def _set_stage(round_: ReviewRound, stage: str) -> None:
     if round_.stage != stage:
         round_.stage = stage
         round_.stage_changed_at = timezone.now()
-        counts_changed()
+        review_changed()
 
 
 def settle_stage(round_: ReviewRound) -> None:
     """After reviewers come or go: back to the chair while fewer than required, ready
     when every reviewer's sheet is in. Counts are refreshed first."""
     refresh_counts(round_)
+    review_changed()
     if round_.stage not in (
         ReviewRound.Stage.AWAITING_ASSIGNMENT,
         ReviewRound.Stage.IN_REVIEW,
@@ -329,6 +330,7 @@ def _recuse(
     actor: User,
 ) -> ConflictDeclaration:
     """Record the conflict and end the member's open assignment on the application."""
+    review_changed()  # the member's queues lose the application
     declaration, _ = ConflictDeclaration.objects.update_or_create(
         application=application,
         member=member,
@@ -408,6 +410,7 @@ def conflict_declare(
         )
         assignment.state = Assignment.State.REVIEWING
         assignment.save(update_fields=["state"])
+        review_changed()
     audit_record(
         actor=actor,
         action=ReviewAction.CONFLICT_DECLARE if conflicted else ReviewAction.CONFLICT_NONE,

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.diff import submission_diff
@@ -15,6 +16,7 @@ from applications.errors import ApplicationIncomplete
 from applications.selectors import application_for
 from portal.clock import program_today
 from portal.errors import DomainError
+from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
 from portal.permissions import can
 from review.forms import (
@@ -181,10 +183,23 @@ def suggestion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def scores(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = review_application(request.user, pk)
+    summary = scoring_summary(request.user, application)
+    # Each sheet's block is rendered once (a submitted sheet does not change).
+    blocks = cached_block(
+        "review/_sheet.html",
+        summary["sheets"],
+        key=lambda sheet: f"{sheet.pk}:{short_digest(repr(sheet))}",
+        contexts=lambda missing: [{"s": sheet} for sheet in missing],
+        assemble="".join,
+    )
     return render(
         request,
         "review/scores.html",
-        {"application": application, **scoring_summary(request.user, application)},
+        {
+            "application": application,
+            **summary,
+            "sheet_blocks": mark_safe(blocks),  # noqa: S308  # our own fragments, autoescaped
+        },
     )
 
 

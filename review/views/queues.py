@@ -3,9 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from portal.clock import program_today
+from portal.fragments import cached_block, short_digest
 from portal.http import AuthenticatedHttpRequest
 from review.selectors import STAGE_TABS, chair_queue, member_queue, rab_queue, stage_counts
 from review.selectors.queues import SORTS, QueueFilters
@@ -32,11 +35,22 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         today=program_today(),
         total=0 if (query or ai_an) else counts.get(stage, 0),
     )
+    base = reverse("review:overview", args=[0]).removesuffix("0/")
+    rows = cached_block(
+        "review/_queue_row.html",
+        page.rows,
+        key=lambda row: f"{row.pk}:{short_digest(repr(row))}:{base}",
+        contexts=lambda missing: [
+            {"row": row, "url": f"{base}{row.application_pk}/"} for row in missing
+        ],
+        assemble="".join,
+    )
     return render(
         request,
         "review/queue.html",
         {
             "page": page,
+            "rows": mark_safe(rows),  # noqa: S308  # our own fragments, autoescaped
             "tabs": [(value, label, counts.get(value, 0)) for value, label in STAGE_TABS],
             "stage": stage,
             "stage_label": stages[stage],

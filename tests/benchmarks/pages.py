@@ -332,11 +332,11 @@ PAGES = [
     Page("applications (researcher's list)", "/applications/", "researcher"),
     Page("screening queue", "/applications/screening/", "staff"),
     Page("screening queue, search", "/applications/screening/?q=Study+1234", "staff"),
-    Page("board queue (chair), in review", "/review/?stage=in_review", "chair"),
-    Page("board queue (chair), decided", "/review/?stage=decided", "chair"),
-    Page("board queue (chair), decided, last", "/review/?stage=decided&page=last", "chair"),
-    Page("member's assignments", "/review/assignments/", "member"),
-    Page("scoring summary (chair)", "/review/applications/{scored}/scores/", "chair"),
+    Page("review: chair's queue, in review", "/review/?stage=in_review", "chair"),
+    Page("review: chair's queue, decided", "/review/?stage=decided", "chair"),
+    Page("review: chair's queue, decided, last", "/review/?stage=decided&page=last", "chair"),
+    Page("review: member's assignments", "/review/assignments/", "member"),
+    Page("review: scoring summary (chair)", "/review/applications/{scored}/scores/", "chair"),
 ]
 
 

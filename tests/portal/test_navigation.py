@@ -86,7 +86,8 @@ DASHBOARD_PANELS: dict[str, tuple[str, list[str]]] = {
 DASHBOARD_QUERIES = 1
 # Panels the apps fill in (portal.panels): a researcher's applications and team invitations;
 # the screening queue's length for the PRAB chair and program admins; the board's stage
-# counts and next meetings (each kept 30 or 60 seconds, so read on the first view only); a
+# counts and next meetings (kept until the next change on the board, or a minute: read on
+# the first view only); a
 # member's open assignments; the RAB's open questions and appeals.
 PANEL_QUERIES = {
     "researcher": 2,
@@ -95,7 +96,7 @@ PANEL_QUERIES = {
     "prab_member": 1 + 1,
     "rab_member": 2,
 }
-PANEL_QUERIES_WARM = {"prab_chair": 1, "program_admin": 1, "prab_member": 1}
+PANEL_QUERIES_WARM = {"prab_chair": 1, "program_admin": 1, "prab_member": 0}
 SESSION_RENEWAL_QUERIES = 3
 FACTS_QUERIES = {"researcher": 6, "authorized_user": 6}
 STAFF_FACTS_QUERIES = 3

@@ -41,22 +41,38 @@ def _rounds(chair, n: int, *, stage: str = "awaiting_assignment") -> list[Review
     return rounds
 
 
-# The user (the facts are cached after the first page), the stage counts (once, then cached
-# for 30 seconds) and the page's rows.
-CHAIR_QUEUE_QUERIES = 2
+# After a change on the board: the user, the stage counts and the page's rows; then, until
+# the next change, the user only (review.selectors.queues: kept per generation).
+CHAIR_QUEUE_QUERIES = 3
+CHAIR_QUEUE_QUERIES_WARM = 1
 
 
 @pytest.mark.parametrize("rows", [3, 120])
 def test_the_chairs_queue_reads_the_same_queries_for_few_rows_and_many(
     client, board, rows, django_assert_num_queries
 ):
+    from review.selectors.queues import next_generation
+
     _rounds(board["chair"], rows)
     client.force_login(board["chair"])
-    client.get(reverse("review:queue"))  # facts and counts cached
+    client.get(reverse("review:queue") + "?stage=in_review")  # the user's facts cached
+    next_generation()
     with django_assert_num_queries(CHAIR_QUEUE_QUERIES):
         response = client.get(reverse("review:queue") + "?stage=awaiting_assignment")
     assert response.status_code == 200
     assert response.content.decode().count("data-queue-row=") == min(rows + 1, 50)
+    with django_assert_num_queries(CHAIR_QUEUE_QUERIES_WARM):
+        again = client.get(reverse("review:queue") + "?stage=awaiting_assignment")
+    assert again.content.decode().count("data-queue-row=") == min(rows + 1, 50)
+
+
+def test_a_change_on_the_board_shows_in_the_queue_at_once(client, board, in_review):
+    client.force_login(board["chair"])
+    waiting = client.get(reverse("review:queue") + "?stage=awaiting_assignment").content
+    assert f'data-queue-row="{in_review.pk}"'.encode() in waiting
+    assign(in_review, board["chair"], reviewers_of(board))
+    after = client.get(reverse("review:queue") + "?stage=awaiting_assignment").content
+    assert f'data-queue-row="{in_review.pk}"'.encode() not in after
 
 
 def test_the_chairs_queue_pages_by_keyset_and_highlights_what_waits_too_long(
@@ -112,8 +128,13 @@ def test_a_members_queue_reads_the_same_queries_for_few_rows_and_many(
         )
     client.force_login(reviewer)
     client.get(reverse("review:mine"))
+    from review.selectors.queues import next_generation
+
+    next_generation()
     with django_assert_num_queries(3):  # the user, open assignments, submitted ones
         page = client.get(reverse("review:mine")).content.decode()
+    with django_assert_num_queries(1):  # then the user only, until the next change
+        client.get(reverse("review:mine"))
     assert page.count("data-assignment=") == count
     assert "Declare any conflict of interest" in page
 
