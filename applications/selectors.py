@@ -47,6 +47,22 @@ def applications_visible_to(viewer: User) -> QuerySet[Application]:
     return rows
 
 
+# What pages about an application show of it without the package (its review, its scores).
+HEADER_FIELDS = (
+    "pk",
+    "reference",
+    "title",
+    "kind",
+    "status",
+    "applicant_id",
+    "original_id",
+    "includes_ai_an",
+    "recontact_requested",
+    "scope_unchanged",
+    "funding_status",
+)
+
+
 def application_for(viewer: User, pk: int, *, package: bool = True) -> Application:
     """One application the viewer may open, or 404. With `package` false, without its
     template version and original (pages about the application that do not show the
@@ -55,7 +71,7 @@ def application_for(viewer: User, pk: int, *, package: bool = True) -> Applicati
     if package:
         rows = rows.select_related("template_version__template", "applicant", "original")
     else:
-        rows = rows.select_related("applicant").defer("search_document")
+        rows = rows.only(*HEADER_FIELDS)
     application = rows.first()
     if application is None:
         raise Http404("No such application.")

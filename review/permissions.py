@@ -13,7 +13,7 @@ from applications.models import Application
 from portal.models import User
 from portal.permissions import ADMIN, Grant, _predicate, _roles, register
 from portal.roles import Role
-from review.models import Assignment, ConflictDeclaration, Escalation, ReviewRound
+from review.models import Assignment, Escalation, ReviewRound
 
 CHAIR = _roles(Role.PRAB_CHAIR)
 BOARD = _roles(Role.PRAB_MEMBER, Role.PRAB_CHAIR)
@@ -32,9 +32,9 @@ def _application(obj: Any) -> Application | None:
 
 
 def recused(actor: User, application: Application) -> bool:
-    return ConflictDeclaration.objects.filter(
-        application=application, member=actor, conflicted=True
-    ).exists()
+    from review.selectors.queues import recused_applications
+
+    return application.pk in recused_applications(actor.pk)
 
 
 @_predicate

@@ -62,10 +62,16 @@ def review_application(viewer: User, pk: int, action: str = "review.view") -> Ap
 
 
 def current_round(application: Application) -> ReviewRound | None:
-    return (
-        ReviewRound.objects.filter(application=application, current=True)
-        .select_related("handler")
-        .first()
+    """The application's current round (read once per generation of the board's data)."""
+    from review.selectors.queues import _kept
+
+    return _kept(  # type: ignore[no-any-return]
+        f"round:{application.pk}",
+        lambda: (
+            ReviewRound.objects.filter(application=application, current=True)
+            .select_related("handler")
+            .first()
+        ),
     )
 
 

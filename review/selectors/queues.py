@@ -1,6 +1,7 @@
 """The board's queues: the chair's by stage, a member's own assignments, the RAB's open
 questions and appeals. Each reads a fixed number of queries whatever its length."""
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -42,19 +43,39 @@ GENERATION_KEY = "review:generation"
 KEPT = 300  # seconds
 
 
+def _fresh_start() -> int:
+    # A lost counter starts again beyond any number it reached: from the clock, in ms.
+    return int(time.time() * 1000)
+
+
 def generation() -> int:
     found = cache.get(GENERATION_KEY)
     if found is None:
-        cache.add(GENERATION_KEY, 1, None)
-        found = cache.get(GENERATION_KEY) or 1
+        cache.add(GENERATION_KEY, _fresh_start(), None)
+        found = cache.get(GENERATION_KEY) or _fresh_start()
     return int(found)
 
 
 def next_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # not there (a flushed cache): any new number will do
-        cache.set(GENERATION_KEY, 2, None)
+    except ValueError:  # not there (a flushed cache)
+        cache.set(GENERATION_KEY, _fresh_start(), None)
+
+
+def recused_applications(member_id: int) -> frozenset[int]:
+    """The applications `member_id` is recused from, read once per generation (a recusal
+    moves the generation on before its own transaction even commits)."""
+    return frozenset(
+        _kept(
+            f"recused:{member_id}",
+            lambda: list(
+                ConflictDeclaration.objects.filter(
+                    member_id=member_id, conflicted=True
+                ).values_list("application_id", flat=True)
+            ),
+        )
+    )
 
 
 def _kept(key: str, read: Any) -> Any:
