@@ -351,3 +351,17 @@ def test_reviews_due_in_three_days_and_overdue_are_reminded_once(in_review, boar
     reviewer = assignments[0].reviewer
     assert reviewer.notifications.filter(template="review_due").count() == 1
     assert reviewer.notifications.filter(template="review_overdue").count() == 1
+
+
+@pytest.mark.pdf
+def test_the_minutes_render_as_a_real_pdf_with_the_recused_members(client, ready, meeting, board):
+    from tests.helpers import pdf_text
+
+    decide(ready, meeting, board["chair"], comments_for_applicant="Well argued.")
+    client.force_login(board["chair"])
+    data = client.get(reverse("review:minutes", args=[meeting.pk])).content
+    assert data.startswith(b"%PDF")
+    text = " ".join(pdf_text(data).split())
+    assert "Minutes: PRAB meeting" in text
+    assert ready.reference in text
+    assert "4 for, 1 against" in text
