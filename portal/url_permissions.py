@@ -159,6 +159,7 @@ URL_RULES: tuple[UrlRule, ...] = (
     UrlRule("review:discussion", _REVIEW_READERS, owned=_REVIEW_SEES, methods=BOTH),
     UrlRule("review:changes", SIGNED_IN, owned="as the application"),
     UrlRule("review:assign", _SCREENERS, owned=_HANDLER, methods=BOTH),
+    UrlRule("review:unassign", _SCREENERS, owned=_HANDLER, methods=POST),
     UrlRule("review:suggestion", _SCREENERS, owned=_HANDLER, methods=POST),
     UrlRule("review:chair-conflict", _SCREENERS, owned="not recused", methods=POST),
     UrlRule("review:escalate", _SCREENERS, owned=_HANDLER, methods=POST),

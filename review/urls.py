@@ -13,6 +13,7 @@ urlpatterns = [
     path("rab/", queues.rab, name="rab"),
     path("assignments/<int:pk>/declare/", reviewer.declare, name="declare"),
     path("assignments/<int:pk>/sheet/", reviewer.sheet, name="sheet"),
+    path("assignments/<int:pk>/remove/", reviewer.remove, name="unassign"),
     path("applications/<int:pk>/", application.overview, name="overview"),
     path("applications/<int:pk>/assign/", application.assign, name="assign"),
     path("applications/<int:pk>/conflicts/", application.suggestion, name="suggestion"),

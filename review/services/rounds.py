@@ -499,6 +499,10 @@ def assignment_remove(*, assignment: Assignment, reason: str, actor: User | None
     application = assignment.round.application
     if actor is not None:
         ensure_can(actor, "review.assign", application)
+        if len(reason.strip()) < REASON_MIN:
+            raise DomainError(
+                "Say why the reviewer is removed (at least 10 characters): the record keeps it."
+            )
     if assignment.state not in (Assignment.State.DECLARING, Assignment.State.REVIEWING):
         raise DomainError("Only an assignment whose score sheet is not in can be removed.")
     round_ = ReviewRound.objects.select_for_update().get(pk=assignment.round_id)

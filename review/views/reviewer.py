@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.errors import DomainError
 from portal.http import AuthenticatedHttpRequest
 from review.forms import DeclarationForm, ScoreSheetForm
 from review.models import Assignment, ScoreSheet
-from review.services import SheetRefused, conflict_declare, score_sheet_save
+from review.selectors.pages import review_application
+from review.services import SheetRefused, assignment_remove, conflict_declare, score_sheet_save
 from review.views._common import refused
 
 
@@ -128,3 +129,27 @@ def sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The chair takes an unsubmitted assignment back (a reviewer who cannot do it)."""
+    assignment = Assignment.objects.filter(pk=pk).select_related("reviewer").first()
+    if assignment is None:
+        raise Http404("No such assignment.")
+    application_pk = (
+        Assignment.objects.filter(pk=pk).values_list("round__application_id", flat=True).get()
+    )
+    review_application(request.user, application_pk, "review.assign")
+    try:
+        assignment_remove(
+            assignment=assignment, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except DomainError as error:
+        refused(request, error)
+    else:
+        messages.success(
+            request, f"{assignment.reviewer} no longer reviews it: assign someone else."
+        )
+    return redirect("review:overview", application_pk)

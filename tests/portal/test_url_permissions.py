@@ -280,6 +280,7 @@ KWARGS.update(
     {
         "review:declare": lambda w: {"pk": w.records["assignment"].pk},
         "review:sheet": lambda w: {"pk": w.records["assignment"].pk},
+        "review:unassign": lambda w: {"pk": w.records["assignment"].pk},
         "review:escalation": lambda w: {"pk": w.records["escalation"].pk},
         "review:appeal-detail": lambda w: {"pk": w.records["appeal"].pk},
         "review:appeal-document": lambda w: {
@@ -372,6 +373,7 @@ CHAIR_ACTIONS = {
     "review:consult",
     "review:fast-track",
     "review:decide",
+    "review:unassign",
 }
 
 

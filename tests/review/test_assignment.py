@@ -157,3 +157,29 @@ def test_the_assignment_page_keeps_the_choice_and_says_what_is_missing(client, i
     assert "Include a participant representative" in page
     assert f'value="{board["scientist"].pk}" id="reviewer-{board["scientist"].pk}" checked' in page
     assert f'value="{due}"' in page
+
+
+def test_the_chair_removes_an_unsubmitted_assignment_with_a_reason(client, in_review, board):
+    assignments = assign(in_review, board["chair"], reviewers_of(board))
+    client.force_login(board["chair"])
+    url = reverse("review:unassign", args=[assignments[0].pk])
+    refused = client.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Say why the reviewer is removed" in refused
+    assert Assignment.objects.get(pk=assignments[0].pk).state == Assignment.State.DECLARING
+    client.post(url, {"reason": "On leave until March; cannot review in time."})
+    removed = Assignment.objects.get(pk=assignments[0].pk)
+    assert removed.state == Assignment.State.REMOVED
+    assert ReviewRound.objects.get(application=in_review).stage == "awaiting_assignment"
+    assert AuditEvent.objects.filter(action="assignment.remove").count() == 1
+    page = client.get(reverse("review:overview", args=[in_review.pk])).content.decode()
+    assert "On leave until March" in page
+
+
+def test_only_the_chair_removes_a_reviewer(client, in_review, board):
+    assignments = assign(in_review, board["chair"], reviewers_of(board))
+    client.force_login(board["scientist"])
+    response = client.post(
+        reverse("review:unassign", args=[assignments[1].pk]), {"reason": "Not my call at all."}
+    )
+    assert response.status_code == 404
+    assert Assignment.objects.get(pk=assignments[1].pk).state == Assignment.State.DECLARING
