@@ -224,6 +224,15 @@ class PortalUserChangeForm(_EmailLoginMixin, UserChangeForm):
         fields = ("email", "full_name", "password", "is_active", "is_staff", "is_superuser")
         field_classes: dict[str, type[forms.Field]] = {}
 
+    def clean_is_active(self) -> Any:
+        """The last PRAB chair stays active (the same rule as for the chair role)."""
+        active = self.cleaned_data.get("is_active")
+        if active is False and self.instance.pk and self.instance.is_active:
+            problem = last_chair_problem(self.instance, [])
+            if problem:
+                raise forms.ValidationError(problem.replace("give the chair role", "give it"))
+        return active
+
     def clean_groups(self) -> Any:
         """The board keeps a chair: taking the role from the last one is refused here, with
         the service's words, rather than failing on save."""

@@ -192,6 +192,7 @@ URL_RULES: tuple[UrlRule, ...] = (
     UrlRule("review:meeting", _MEETINGS),
     UrlRule("review:agenda", _SCREENERS, methods=POST),
     UrlRule("review:attendance", _SCREENERS, methods=POST),
+    UrlRule("review:meeting-notes", _SCREENERS, methods=POST),
     UrlRule("review:decide", _SCREENERS, owned=_HANDLER, methods=BOTH),
     UrlRule("review:minutes", _MEETINGS),
     UrlRule("review:board", _QUEUE, methods=BOTH, note="program admins record expertise"),

@@ -21,6 +21,7 @@ class ReviewAction(AuditAction):
     MEETING_SCHEDULE = "meeting.schedule", "Meeting scheduled"
     AGENDA_ADD = "meeting.agenda_add", "Application put on a meeting's agenda"
     ATTENDANCE_SET = "meeting.attendance_set", "Meeting attendance recorded"
+    NOTES_SAVE = "meeting.notes_save", "Meeting notes saved for the minutes"
     DECIDE = "review.decide", "Board decision recorded"
     APPROVE_WITHOUT_REVIEW = (
         "review.approve_without_review",

@@ -42,6 +42,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", meetings.meeting, name="meeting"),
     path("meetings/<int:pk>/agenda/", meetings.agenda, name="agenda"),
     path("meetings/<int:pk>/attendance/", meetings.attendance, name="attendance"),
+    path("meetings/<int:pk>/notes/", meetings.notes, name="meeting-notes"),
     path("meetings/<int:pk>/decide/<int:application_pk>/", meetings.decide, name="decide"),
     path("meetings/<int:pk>/minutes.pdf", meetings.minutes, name="minutes"),
     path("board/", board.board, name="board"),

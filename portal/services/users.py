@@ -134,7 +134,9 @@ def user_admin_update(*, user: User, changes: Mapping[str, Any], actor: User) ->
 
     `changes` maps fields of USER_ADMIN_FIELDS to their new values; unknown fields are a
     programming error. A changed sign-in address replaces the addresses on file
-    (user_email_addresses_reset). Audits `user.admin_change` with before and after of what
+    (user_email_addresses_reset). A deactivated account is followed as if its roles were
+    taken (its open review assignments go back to the chair); the last PRAB chair cannot
+    be deactivated. Audits `user.admin_change` with before and after of what
     changed; nothing is written when nothing changed.
     """
     unknown = set(changes) - set(USER_ADMIN_FIELDS)
@@ -145,10 +147,17 @@ def user_admin_update(*, user: User, changes: Mapping[str, Any], actor: User) ->
     before = {f: getattr(locked, f) for f, v in changes.items() if getattr(locked, f) != v}
     if not before:
         return locked
+    leaving = before.get("is_active") is True  # deactivated: as if every role were taken
+    if leaving and (problem := last_chair_problem(locked, [])):
+        raise DomainError(problem)
     for field in before:
         setattr(locked, field, changes[field])
         setattr(user, field, changes[field])
     locked.save(update_fields=list(before))
+    if leaving:
+        roles = set(locked.groups.values_list("name", flat=True))
+        for hook in _ROLE_CHANGE_HOOKS:  # open review assignments follow (review app)
+            hook(user=locked, before=roles, after=set())
     if "email" in before:
         user_email_addresses_reset(user=locked, actor=actor)
     audit_record(

@@ -9,7 +9,12 @@ from review.services.decisions import (
     funding_accept,
     recontact_decide,
 )
-from review.services.meetings import agenda_add, attendance_set, meeting_schedule
+from review.services.meetings import (
+    agenda_add,
+    attendance_set,
+    meeting_notes_save,
+    meeting_schedule,
+)
 from review.services.rab import (
     appeal_determine,
     appeal_submit,
@@ -48,6 +53,7 @@ __all__ = [
     "escalate",
     "escalation_answer",
     "funding_accept",
+    "meeting_notes_save",
     "meeting_schedule",
     "recontact_decide",
     "review_assign",

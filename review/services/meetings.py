@@ -116,6 +116,33 @@ def attendance_set(*, meeting: Meeting, present: list[User], actor: User) -> lis
     return list(meeting.attendance.all())
 
 
+NOTES_MAX = 20_000
+
+
+@transaction.atomic
+def meeting_notes_save(*, meeting: Meeting, notes: str, actor: User) -> Meeting:
+    """The chair or a program admin writes the meeting's general notes, which the minutes
+    print. Audited as `meeting.notes_save` with the text before and after."""
+    ensure_can(actor, "review.meeting.manage")
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise DomainError(f"Keep the notes under {NOTES_MAX:,} characters.")
+    if notes == meeting.notes:
+        return meeting
+    before = meeting.notes
+    meeting.notes = notes
+    meeting.save(update_fields=["notes"])
+    audit_record(
+        actor=actor,
+        action=ReviewAction.NOTES_SAVE,
+        target=meeting,
+        before={"notes": before},
+        after={"notes": notes},
+    )
+    return meeting
+
+
 @dataclass(frozen=True)
 class Quorum:
     present: list[str]

@@ -32,6 +32,7 @@ from review.services import (
     agenda_add,
     attendance_set,
     decision_record,
+    meeting_notes_save,
     meeting_schedule,
     recontact_decide,
 )
@@ -149,6 +150,19 @@ def attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         refused(request, error)
     else:
         messages.success(request, f"Attendance recorded: {len(present)} present.")
+    return redirect("review:meeting", pk)
+
+
+@login_required
+@require_POST
+def notes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    found = _managed(request, pk)
+    try:
+        meeting_notes_save(meeting=found, notes=request.POST.get("notes", ""), actor=request.user)
+    except DomainError as error:
+        refused(request, error)
+    else:
+        messages.success(request, "Notes saved: the minutes print them.")
     return redirect("review:meeting", pk)
 
 

@@ -290,6 +290,7 @@ KWARGS.update(
         "review:meeting": lambda w: {"pk": w.records["meeting"].pk},
         "review:agenda": lambda w: {"pk": w.records["meeting"].pk},
         "review:attendance": lambda w: {"pk": w.records["meeting"].pk},
+        "review:meeting-notes": lambda w: {"pk": w.records["meeting"].pk},
         "review:minutes": lambda w: {"pk": w.records["meeting"].pk},
         "review:decide": lambda w: {
             "pk": w.records["meeting"].pk,

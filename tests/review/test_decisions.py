@@ -365,3 +365,21 @@ def test_the_minutes_render_as_a_real_pdf_with_the_recused_members(client, ready
     assert "Minutes: PRAB meeting" in text
     assert ready.reference in text
     assert "4 for, 1 against" in text
+
+
+def test_the_chair_writes_notes_that_the_minutes_print(client, meeting, board):
+    from review.models import Meeting
+    from tests.helpers import pdf_text
+
+    client.force_login(board["chair"])
+    client.post(
+        reverse("review:meeting-notes", args=[meeting.pk]),
+        {"notes": "The board thanked the outgoing participant representative."},
+    )
+    assert "outgoing participant" in Meeting.objects.get(pk=meeting.pk).notes
+    assert AuditEvent.objects.filter(action="meeting.notes_save").count() == 1
+    text = pdf_text(client.get(reverse("review:minutes", args=[meeting.pk])).content)
+    assert "outgoing participant representative" in " ".join(text.split())
+    client.force_login(board["scientist"])
+    denied = client.post(reverse("review:meeting-notes", args=[meeting.pk]), {"notes": "x"})
+    assert denied.status_code == 404

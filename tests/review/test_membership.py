@@ -62,3 +62,18 @@ def test_the_admin_site_refuses_to_remove_the_last_chair_with_the_reason(client,
     assert response.status_code == 200
     assert "is the last PRAB chair" in response.content.decode()
     assert chair.groups.filter(name=Role.PRAB_CHAIR).exists()
+
+
+def test_a_deactivated_reviewers_open_assignments_go_back_and_the_last_chair_stays_active(
+    in_review, board, program_admin
+):
+    from portal.services.users import user_admin_update
+
+    assign(in_review, board["chair"], reviewers_of(board))
+    user_admin_update(user=board["elsi"], changes={"is_active": False}, actor=program_admin)
+    assert Assignment.objects.get(reviewer=board["elsi"]).state == Assignment.State.REMOVED
+    assert ReviewRound.objects.get(application=in_review).stage == "awaiting_assignment"
+    with pytest.raises(DomainError, match="last PRAB chair"):
+        user_admin_update(user=board["chair"], changes={"is_active": False}, actor=program_admin)
+    board["chair"].refresh_from_db()
+    assert board["chair"].is_active
