@@ -4,14 +4,12 @@ from portal.actions import AuditAction
 
 
 class ReviewAction(AuditAction):
-    ROUND_OPEN = "review_round.open", "Review round opened"
     ASSIGN = "review.assign", "Reviewers assigned"
     ASSIGNMENT_REMOVE = "assignment.remove", "Review assignment removed"
     CONFLICT_DECLARE = "conflict.declare", "Conflict of interest declared"
     CONFLICT_NONE = "conflict.none", "No conflict of interest declared"
     SUGGESTION_CONFIRM = "conflict_suggestion.confirm", "Suggested conflict confirmed"
     SUGGESTION_DISMISS = "conflict_suggestion.dismiss", "Suggested conflict dismissed"
-    HAND_OVER = "review.hand_over", "Application handed to another chair"
     SHEET_SAVE = "score_sheet.save", "Score sheet saved"
     SHEET_SUBMIT = "score_sheet.submit", "Score sheet submitted"
     DISCUSSION_POST = "discussion.post", "Discussion message posted"

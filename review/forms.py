@@ -19,11 +19,6 @@ from review.models import (
 SCORE_CHOICES = [("", "Choose a score"), *((str(k), v) for k, v in SCORE_LABELS.items())]
 
 
-class UserChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj)
-
-
 class AssignForm(PortalForm):
     reviewers = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,

@@ -17,6 +17,7 @@ from applications.models import Application, SpecimenLine
 from applications.selectors import application_for
 from portal.models import User
 from portal.permissions import can
+from portal.roles import Role
 from review.criteria import CRITERIA
 from review.models import (
     AgendaItem,
@@ -35,6 +36,11 @@ from review.models import (
     ScoreSheet,
 )
 from review.scoring import CriterionSummary, summarise
+from review.selectors.records import (
+    appeal_deadline,
+    comments_for_applicant_of,
+    suggested_conflicts,
+)
 
 # Requests that hold a claim on the biobank's volumes: open with the board, or approved.
 CLAIMING_STATUSES = (
@@ -385,6 +391,9 @@ def _sheet_views(round_: ReviewRound) -> tuple[list[SheetView], list[CriterionSu
 def review_overview(viewer: User, application: Application) -> dict[str, Any]:
     """Everything the chair needs on one page: the round, its reviewers, escalations,
     consultations, decisions, similar applications and scarcity."""
+    from review.selectors.queues import recused_applications
+
+    recused = recused_applications(viewer.pk)
     round_ = current_round(application)
     assignments = list(
         Assignment.objects.filter(round__application=application)
@@ -415,8 +424,12 @@ def review_overview(viewer: User, application: Application) -> dict[str, Any]:
         "agenda": list(
             AgendaItem.objects.filter(application=application).select_related("meeting")
         ),
-        "similar": similar_applications(application),
-        "scarcity": scarcity_for(application),
+        # Nothing of an application the viewer is recused from, even by its title.
+        "similar": [s for s in similar_applications(application) if s.pk not in recused],
+        "scarcity": [
+            replace(s, competing=[c for c in s.competing if c["pk"] not in recused])
+            for s in scarcity_for(application)
+        ],
     }
 
 
@@ -447,8 +460,6 @@ class Candidate:
 def reviewer_candidates(application: Application) -> list[Candidate]:
     """Every PRAB member with their expertise and current load, least loaded first within
     each expertise, with suggested conflicts and recusals marked."""
-    from review.services.rounds import suggested_conflicts
-
     round_ = current_round(application)
     suggestions = suggested_conflicts(application)
     recused = set(
@@ -520,9 +531,6 @@ def applicant_outcome(application: Application, viewer: User) -> dict[str, Any] 
     )
     if not decisions and application.status not in (Application.Status.IN_REVIEW,):
         return None
-    from review.services.decisions import comments_for_applicant_of
-    from review.services.rab import appeal_deadline
-
     latest = decisions[0] if decisions else None
     appeal = Appeal.objects.filter(application=application).order_by("-submitted_at").first()
     deadline = (
@@ -576,6 +584,7 @@ def board_people(viewer: User) -> list[dict[str, Any]]:
 
     people = board_members().order_by("full_name", "email")
     records = {m.user_id: m for m in BoardMember.objects.all()}
+    chairs = set(User.objects.filter(groups__name=Role.PRAB_CHAIR).values_list("pk", flat=True))
     loads = dict(
         Assignment.objects.filter(
             state__in=[Assignment.State.DECLARING, Assignment.State.REVIEWING]
@@ -589,7 +598,7 @@ def board_people(viewer: User) -> list[dict[str, Any]]:
             "user": p,
             "record": records.get(p.pk),
             "load": loads.get(p.pk, 0),
-            "chair": "prab_chair" in p.role_names,
+            "chair": p.pk in chairs,
         }
         for p in people
     ]
@@ -610,7 +619,7 @@ def meeting_detail(viewer: User, pk: int) -> dict[str, Any]:
     meeting = Meeting.objects.filter(pk=pk).first()
     if meeting is None:
         raise Http404("No such meeting.")
-    from review.services.meetings import quorum_for
+    from review.selectors.records import quorum_for
 
     mine = set(
         ConflictDeclaration.objects.filter(member=viewer, conflicted=True).values_list(
@@ -641,10 +650,15 @@ def meeting_detail(viewer: User, pk: int) -> dict[str, Any]:
     }
 
 
-def agenda_candidates(meeting: Meeting) -> list[Application]:
-    """Applications in review that could go on the meeting's agenda."""
-    rows = Application.objects.filter(status=Application.Status.IN_REVIEW).exclude(
-        agenda_items__meeting=meeting
+def agenda_candidates(meeting: Meeting, viewer: User) -> list[Application]:
+    """Applications in review that could go on the meeting's agenda, without those the
+    viewer is recused from."""
+    from review.selectors.queues import recused_applications
+
+    rows = (
+        Application.objects.filter(status=Application.Status.IN_REVIEW)
+        .exclude(agenda_items__meeting=meeting)
+        .exclude(pk__in=recused_applications(viewer.pk))
     )
     if not meeting.ai_an_review:
         rows = rows.filter(includes_ai_an=False)
@@ -668,8 +682,6 @@ def person(pk: Any) -> User | None:
 
 def hand_over_choices(viewer: User) -> list[tuple[str, str]]:
     """Other chairs and program admins a conflicted chair may hand an application to."""
-    from portal.roles import Role
-
     rows = (
         User.objects.filter(is_active=True, groups__name__in=[Role.PRAB_CHAIR, Role.PROGRAM_ADMIN])
         .exclude(pk=viewer.pk)

@@ -5,13 +5,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
 from applications.models import Application
 from portal.models import User
 from portal.notifications import notify
 from portal.roles import Role
-from review.models import Assignment, ConflictDeclaration, ReviewRound
+from review.models import Assignment, ReviewRound
+from review.selectors.records import recused_ids
 
 BOARD_ROLES = (Role.PRAB_MEMBER, Role.PRAB_CHAIR)
 
@@ -29,14 +29,6 @@ def locked_round(application: Application) -> ReviewRound | None:
         ReviewRound.objects.select_for_update()
         .filter(application=application, current=True)
         .first()
-    )
-
-
-def recused_ids(application: Application) -> set[int]:
-    return set(
-        ConflictDeclaration.objects.filter(application=application, conflicted=True).values_list(
-            "member_id", flat=True
-        )
     )
 
 
@@ -96,10 +88,6 @@ def refresh_counts(round_: ReviewRound) -> None:
 
 def review_url(application: Application) -> str:
     return f"/review/applications/{application.pk}/"
-
-
-def open_escalation_q() -> Q:
-    return Q(answered_at__isnull=True)
 
 
 def review_changed() -> None:

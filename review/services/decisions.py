@@ -30,6 +30,7 @@ from review.models import (
     ReviewRound,
     ScoreSheet,
 )
+from review.selectors.records import comments_for_applicant_of, quorum_for
 from review.services._common import (
     applicant_and_team,
     locked_application,
@@ -37,7 +38,6 @@ from review.services._common import (
     move,
     tell,
 )
-from review.services.meetings import quorum_for
 from review.services.rounds import _set_stage
 
 OUTCOME_STATUS: dict[str, str] = {
@@ -239,17 +239,6 @@ def decision_record(
             reviewer_comments=comments_for_applicant_of(round_),
         )
     return decision
-
-
-def comments_for_applicant_of(round_: ReviewRound) -> list[str]:
-    """The reviewers' comments meant for the applicant (never the confidential ones)."""
-    return [
-        text
-        for text in ScoreSheet.objects.filter(
-            assignment__round=round_, submitted_at__isnull=False
-        ).values_list("comments_for_applicant", flat=True)
-        if text.strip()
-    ]
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 decision needs."""
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -16,9 +15,9 @@ from portal.errors import DomainError
 from portal.models import User
 from portal.permissions import ensure_can
 from review.actions import ReviewAction
-from review.models import AgendaItem, Attendance, Meeting, ReviewRound
+from review.models import AgendaItem, Attendance, Meeting
 from review.selectors.queues import UPCOMING_KEY
-from review.services._common import BOARD_ROLES, board_members, recused_ids
+from review.services._common import BOARD_ROLES, board_members
 
 
 @transaction.atomic
@@ -141,32 +140,3 @@ def meeting_notes_save(*, meeting: Meeting, notes: str, actor: User) -> Meeting:
         after={"notes": notes},
     )
     return meeting
-
-
-@dataclass(frozen=True)
-class Quorum:
-    present: list[str]
-    recused: list[str]  # present, but they leave the room for this application
-    eligible: int
-    needed: int
-
-    @property
-    def met(self) -> bool:
-        return self.eligible >= self.needed
-
-
-def quorum_for(meeting: Meeting, application: Application) -> Quorum:
-    """Who is present for `application` at `meeting`: recused members leave the room and
-    do not count toward quorum."""
-    recused = recused_ids(application)
-    people = [a.member for a in meeting.attendance.select_related("member")]
-    return Quorum(
-        present=[str(p) for p in people if p.pk not in recused],
-        recused=[str(p) for p in people if p.pk in recused],
-        eligible=sum(1 for p in people if p.pk not in recused),
-        needed=meeting.quorum,
-    )
-
-
-def open_round(application: Application) -> ReviewRound | None:
-    return ReviewRound.objects.filter(application=application, current=True).first()

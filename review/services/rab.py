@@ -1,6 +1,6 @@
 """Escalation to the RAB and consultations (policy 1.2, 3.3), and appeals (3.5)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.files.base import File
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from portal.audit import audit_record
-from portal.clock import program_date, program_today
+from portal.clock import program_today
 from portal.document_checks import validate_board_document
 from portal.documents import document_store
 from portal.errors import DomainError
@@ -18,7 +18,8 @@ from portal.models import User
 from portal.permissions import ensure_can
 from review.actions import ReviewAction
 from review.errors import ReviewRefused
-from review.models import Appeal, AppealDocument, Consultation, Decision, Escalation
+from review.models import Appeal, AppealDocument, Consultation, Escalation
+from review.selectors.records import appeal_deadline, latest_denial, recused_ids
 from review.services._common import (
     applicant_and_team,
     chairs,
@@ -26,7 +27,6 @@ from review.services._common import (
     locked_round,
     move,
     rab_members,
-    recused_ids,
     review_changed,
     review_url,
     tell,
@@ -148,17 +148,6 @@ def consultation_record(
         after={"party": party, "held_on": held_on},
     )
     return consultation
-
-
-def appeal_deadline(denial: Decision) -> date:
-    """The last day to appeal a denial (program time zone)."""
-    return program_date(denial.recorded_at) + timedelta(days=settings.REVIEW_APPEAL_WINDOW_DAYS)
-
-
-def latest_denial(application: Application) -> Decision | None:
-    return (
-        application.decisions.filter(outcome=Decision.Outcome.DENY).order_by("-recorded_at").first()
-    )
 
 
 @transaction.atomic

@@ -22,12 +22,12 @@ from review.models import (
     ConflictSuggestion,
     ReviewRound,
 )
+from review.selectors.records import recused_ids, suggested_conflicts
 from review.services._common import (
     BOARD_ROLES,
     active_assignments,
     locked_application,
     locked_round,
-    recused_ids,
     refresh_counts,
     review_changed,
     review_url,
@@ -235,41 +235,6 @@ def review_assign(
             due_on=due_on,
         )
     return created
-
-
-def suggested_conflicts(application: Application) -> dict[int, str]:
-    """Likely conflicts the chair has not dismissed: member id -> why. A member on the
-    application, or sharing an institution with the principal investigator or a team
-    member (their profile's institution or other affiliations)."""
-    from portal.onboarding.models import ResearcherProfile
-
-    people = {application.applicant_id: "the principal investigator"}
-    for member in application.team.filter(removed_at__isnull=True).select_related("user"):
-        people[member.user_id] = f"team member {member.user}"
-    institutions: dict[str, str] = {}
-    for profile in ResearcherProfile.objects.filter(user_id__in=list(people)):
-        for place in [profile.institution, *profile.other_affiliations.splitlines()]:
-            key = _institution_key(place)
-            if key:
-                institutions.setdefault(key, f"{people[profile.user_id]} ({place.strip()})")
-    decided = set(
-        ConflictSuggestion.objects.filter(application=application)
-        .exclude(state=ConflictSuggestion.State.OPEN)
-        .values_list("member_id", flat=True)
-    ) | recused_ids(application)
-    found: dict[int, str] = {}
-    for board_member in BoardMember.objects.select_related("user"):
-        if board_member.user_id in decided:
-            continue
-        if board_member.user_id in people:
-            found[board_member.user_id] = f"is {people[board_member.user_id]}"
-        elif (key := _institution_key(board_member.institution)) and key in institutions:
-            found[board_member.user_id] = f"shares an institution with {institutions[key]}"
-    return found
-
-
-def _institution_key(name: str) -> str:
-    return " ".join(name.lower().replace(",", " ").replace(".", " ").split())
 
 
 @transaction.atomic

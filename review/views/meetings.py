@@ -27,6 +27,7 @@ from review.selectors.pages import (
     review_application,
     scoring_summary,
 )
+from review.selectors.records import quorum_for
 from review.services import (
     Vote,
     agenda_add,
@@ -36,7 +37,6 @@ from review.services import (
     meeting_schedule,
     recontact_decide,
 )
-from review.services.meetings import quorum_for
 from review.views._common import refused
 
 
@@ -85,7 +85,9 @@ def meeting_page(
     context = meeting_detail(request.user, pk)
     meeting = context["meeting"]
     may_manage = can(request.user, "review.meeting.manage")
-    choices = [(str(a.pk), f"{a.reference}: {a.title}") for a in agenda_candidates(meeting)]
+    choices = [
+        (str(a.pk), f"{a.reference}: {a.title}") for a in agenda_candidates(meeting, request.user)
+    ]
     return render(
         request,
         "review/meeting.html",
@@ -121,7 +123,7 @@ def _managed(request: AuthenticatedHttpRequest, pk: int) -> Meeting:
 @require_POST
 def agenda(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found = _managed(request, pk)
-    choices = [(str(a.pk), a.reference) for a in agenda_candidates(found)]
+    choices = [(str(a.pk), a.reference) for a in agenda_candidates(found, request.user)]
     form = AgendaForm(request.POST, choices=choices)
     if not form.is_valid():
         return meeting_page(request, pk, agenda_form=form, status=400)

@@ -135,12 +135,10 @@ def sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The chair takes an unsubmitted assignment back (a reviewer who cannot do it)."""
-    assignment = Assignment.objects.filter(pk=pk).select_related("reviewer").first()
+    assignment = Assignment.objects.filter(pk=pk).select_related("reviewer", "round").first()
     if assignment is None:
         raise Http404("No such assignment.")
-    application_pk = (
-        Assignment.objects.filter(pk=pk).values_list("round__application_id", flat=True).get()
-    )
+    application_pk = assignment.round.application_id
     review_application(request.user, application_pk, "review.assign")
     try:
         assignment_remove(

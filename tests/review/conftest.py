@@ -1,7 +1,6 @@
 """Fixtures for board review: a board with every expertise, an application in review, and
 helpers that take it through assignment, declarations, scoring and a meeting."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -171,5 +170,3 @@ def meeting(ready, board) -> Meeting:
 
 
 CARRIES = Vote(4, 1, 0)
-
-ReadyMaker = Callable[..., Application]

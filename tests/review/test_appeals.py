@@ -70,11 +70,17 @@ def test_an_appeal_after_the_window_is_refused_and_nothing_changes(denied, setti
 def test_an_appeal_on_an_application_that_was_not_denied_is_refused(ready):
     with pytest.raises(DomainError, match="only a denied application can be appealed"):
         appeal_submit(application=ready, grounds=GROUNDS, files=[], actor=ready.applicant)
+    ready.refresh_from_db()
+    assert ready.status == Application.Status.IN_REVIEW
+    assert not Appeal.objects.exists()
 
 
 def test_only_the_applicant_appeals(denied, researcher):
     with pytest.raises(PermissionRefused):
         appeal_submit(application=denied, grounds=GROUNDS, files=[], actor=researcher)
+    denied.refresh_from_db()
+    assert denied.status == Application.Status.DENIED
+    assert not Appeal.objects.exists()
 
 
 def test_a_file_that_is_not_a_clean_pdf_or_docx_is_refused_by_name(denied, settings, tmp_path):

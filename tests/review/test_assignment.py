@@ -63,6 +63,7 @@ def test_a_due_date_in_the_past_and_someone_off_the_board_are_refused(in_review,
         )
     assert "Choose a due date after today." in refused.value.problems
     assert f"{researcher} is not a PRAB member." in refused.value.problems
+    assert not Assignment.objects.exists()
 
 
 def test_only_the_chair_assigns(in_review, board):
@@ -70,13 +71,15 @@ def test_only_the_chair_assigns(in_review, board):
 
     with pytest.raises(PermissionRefused):
         assign(in_review, board["scientist"], reviewers_of(board))
+    assert not Assignment.objects.exists()
+    assert ReviewRound.objects.get(application=in_review).stage == "awaiting_assignment"
 
 
 def test_a_shared_institution_with_the_applicant_is_suggested_and_blocks_assignment(
     in_review, board
 ):
     set_institution(in_review.applicant, "Lakeside University")
-    from review.services.rounds import suggested_conflicts
+    from review.selectors.records import suggested_conflicts
 
     suggested = suggested_conflicts(in_review)
     assert "principal investigator" in suggested[board["scientist"].pk]
@@ -92,6 +95,7 @@ def test_a_dismissed_suggestion_stays_dismissed_and_a_confirmed_one_recuses(in_r
         suggestion_decide(
             application=in_review, member=board["scientist"], confirm=False, reason="", actor=chair
         )
+    assert not ConflictSuggestion.objects.exists()
     suggestion_decide(
         application=in_review,
         member=board["scientist"],
@@ -99,7 +103,7 @@ def test_a_dismissed_suggestion_stays_dismissed_and_a_confirmed_one_recuses(in_r
         reason="Different campus and department; they have never met.",
         actor=chair,
     )
-    from review.services.rounds import suggested_conflicts
+    from review.selectors.records import suggested_conflicts
 
     assert board["scientist"].pk not in suggested_conflicts(in_review)
     assign(in_review, chair, reviewers_of(board))  # no longer blocked
@@ -124,7 +128,7 @@ def test_a_member_on_the_team_is_suggested(in_review, board):
     from django.utils import timezone
 
     from applications.models import TeamMember
-    from review.services.rounds import suggested_conflicts
+    from review.selectors.records import suggested_conflicts
 
     TeamMember.objects.create(
         application=in_review,

@@ -92,12 +92,19 @@ def test_a_decision_is_refused_before_every_sheet_is_in(in_review, board):
     with pytest.raises(ReviewRefused) as refused:
         decide(in_review, meeting, board["chair"])
     assert "score sheet must be in" in refused.value.problems[0]
+    in_review.refresh_from_db()
+    assert in_review.status == Application.Status.IN_REVIEW
+    assert not Decision.objects.exists()
 
 
 def test_a_motion_that_does_not_carry_is_refused(ready, meeting, board):
     with pytest.raises(ReviewRefused) as refused:
         decide(ready, meeting, board["chair"], vote=Vote(2, 2, 1))
     assert "does not carry" in refused.value.problems[0]
+    ready.refresh_from_db()
+    assert ready.status == Application.Status.IN_REVIEW
+    assert not Decision.objects.exists()
+    assert not AuditEvent.objects.filter(action="review.decide").exists()
 
 
 def test_a_denial_needs_reasons_and_revisions_need_the_changes(ready, meeting, board):
@@ -105,6 +112,9 @@ def test_a_denial_needs_reasons_and_revisions_need_the_changes(ready, meeting, b
         decide(ready, meeting, board["chair"], outcome="deny")
     with pytest.raises(ReviewRefused, match="changes"):
         decide(ready, meeting, board["chair"], outcome="revisions")
+    ready.refresh_from_db()
+    assert ready.status == Application.Status.IN_REVIEW
+    assert not Decision.objects.exists()
 
 
 def test_deferral_keeps_the_application_in_review_for_a_later_meeting(ready, meeting, board):
@@ -149,6 +159,8 @@ def test_conditional_approval_becomes_approval_when_staff_accept_the_proof_of_fu
     assert ready.status == Application.Status.CONDITIONALLY_APPROVED
     with pytest.raises(DomainError, match="No proof of funding was uploaded"):
         funding_accept(application=ready, actor=biobank_staff)
+    ready.refresh_from_db()
+    assert ready.status == Application.Status.CONDITIONALLY_APPROVED
     add_upload(ready, ApplicationUpload.Kind.FUNDING_PROOF)
     funding_accept(application=ready, actor=biobank_staff)
     ready.refresh_from_db()

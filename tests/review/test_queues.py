@@ -155,3 +155,53 @@ def test_the_rabs_queue_reads_the_same_queries_for_few_rows_and_many(
     with django_assert_num_queries(3):  # the user, questions and appeals (recusals inside each)
         page = client.get(reverse("review:rab")).content.decode()
     assert page.count("/review/escalations/") == count
+
+
+def _meeting_count(chair, n: int) -> None:
+    from review.services import meeting_schedule
+
+    for i in range(n):
+        meeting_schedule(
+            title=f"PRAB meeting {i}",
+            kind="regular",
+            ai_an_review=False,
+            starts_at=timezone.now() + timedelta(days=i),
+            actor=chair,
+        )
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_meetings_list_reads_the_same_queries_for_few_meetings_and_many(client, board):
+    client.force_login(board["chair"])
+    _meeting_count(board["chair"], 2)
+    few = _queries(client, reverse("review:meetings"))
+    _meeting_count(board["chair"], 30)
+    many = _queries(client, reverse("review:meetings"))
+    assert few == many
+    assert client.get(reverse("review:meetings")).content.decode().count("PRAB meeting ") >= 32
+
+
+def test_the_board_and_stock_pages_read_the_same_queries_for_few_members_and_many(
+    client, board, program_admin
+):
+    from portal.roles import Role
+    from review.services import board_member_save
+    from tests.conftest import _user_with
+
+    client.force_login(program_admin)
+    few = (_queries(client, reverse("review:board")), _queries(client, reverse("review:stock")))
+    for _ in range(20):
+        member = _user_with(Role.PRAB_MEMBER)
+        board_member_save(user=member, expertise="elsi", institution="", actor=program_admin)
+    many = (_queries(client, reverse("review:board")), _queries(client, reverse("review:stock")))
+    assert few == many
+    assert client.get(reverse("review:board")).content.decode().count("data-member=") == 25

@@ -9,6 +9,7 @@ from portal.errors import DomainError, PermissionRefused
 from portal.models import AuditEvent
 from review.errors import ReviewRefused
 from review.models import Assignment, ReviewRound, ScoreSheet
+from review.selectors.records import quorum_for
 from review.services import (
     Vote,
     chair_conflict_declare,
@@ -16,7 +17,6 @@ from review.services import (
     decision_record,
     score_sheet_save,
 )
-from review.services.meetings import quorum_for
 from tests.review.conftest import (
     assign,
     declare_none,
@@ -184,3 +184,72 @@ def test_a_conflicted_chair_hands_the_application_over_and_cannot_see_it(
     # The program admin now acts for the board on it.
     assign(in_review, program_admin, reviewers_of(board))
     assert program_admin.notifications.filter(template="review_handed_over").exists()
+
+
+def test_the_minutes_a_recused_member_downloads_hide_what_they_are_recused_from(
+    client, recused, board
+):
+    from tests.helpers import pdf_text
+
+    application = recused.round.application
+    for assignment in Assignment.objects.filter(state=Assignment.State.DECLARING):
+        declare_none(assignment)
+        submit_sheet(assignment)
+    meeting = meeting_for(application, board)
+    decision_record(
+        application=application,
+        meeting=meeting,
+        outcome="deny",
+        vote=Vote(3, 1, 0),
+        reasons="The power analysis is missing entirely.",
+        actor=board["chair"],
+    )
+    client.force_login(board["community"])
+    text = " ".join(
+        pdf_text(client.get(reverse("review:minutes", args=[meeting.pk])).content).split()
+    )
+    assert application.reference in text
+    assert "You are recused from this application" in text
+    assert application.title not in text
+    assert "power analysis is missing" not in text
+    client.force_login(board["scientist"])
+    text = " ".join(
+        pdf_text(client.get(reverse("review:minutes", args=[meeting.pk])).content).split()
+    )
+    assert "power analysis is missing" in text
+
+
+def test_a_recused_chair_does_not_meet_the_application_elsewhere_either(
+    client, board, program_admin
+):
+    from django.utils import timezone
+
+    from review.services import meeting_schedule
+    from tests.review.conftest import new_in_review
+
+    chair = board["chair"]
+    hidden = new_in_review(chair, title="Inflammation markers and sleep, the first study")
+    other = new_in_review(chair, title="Inflammation markers and sleep, a replication")
+    chair_conflict_declare(
+        application=hidden,
+        conflict_type="personal",
+        description="My spouse leads this study.",
+        hand_to=program_admin,
+        actor=chair,
+    )
+    meeting = meeting_schedule(
+        title="PRAB meeting",
+        kind="regular",
+        ai_an_review=False,
+        starts_at=timezone.now(),
+        actor=chair,
+    )
+    from review.selectors import similar_applications
+
+    assert hidden.pk in [s.pk for s in similar_applications(other)]  # to everyone else
+    client.force_login(chair)
+    overview = client.get(reverse("review:overview", args=[other.pk])).content.decode()
+    assert hidden.reference not in overview
+    agenda = client.get(reverse("review:meeting", args=[meeting.pk])).content.decode()
+    assert other.reference in agenda
+    assert hidden.reference not in agenda

@@ -80,6 +80,7 @@ def test_a_reviewer_cannot_score_before_declaring(in_review, board):
         score_sheet_save(
             assignment=assignment, data=sheet_data(), submit=True, actor=assignment.reviewer
         )
+    assert not ScoreSheet.objects.exists()
 
 
 def test_blinding_other_sheets_stay_hidden_until_the_reviewers_own_is_in(client, declared):
@@ -119,6 +120,7 @@ def test_the_chairs_summary_highlights_strong_disagreement(client, declared, boa
 
 def test_a_submitted_sheet_is_final(declared):
     submit_sheet(declared[0])
+    before = ScoreSheet.objects.values("scores", "overall", "submitted_at").get()
     with pytest.raises(DomainError):
         score_sheet_save(
             assignment=Assignment.objects.get(pk=declared[0].pk),
@@ -126,6 +128,7 @@ def test_a_submitted_sheet_is_final(declared):
             submit=True,
             actor=declared[0].reviewer,
         )
+    assert ScoreSheet.objects.values("scores", "overall", "submitted_at").get() == before
 
 
 def test_the_discussion_is_for_the_chair_and_reviewers_who_submitted(client, declared, board):

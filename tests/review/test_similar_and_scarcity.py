@@ -70,6 +70,7 @@ def test_staff_record_available_volumes_with_history(biobank_staff):
     assert AuditEvent.objects.filter(action="available_volume.record").count() == 2
     with pytest.raises(DomainError, match="cannot be negative"):
         volume_record(specimen_type="plasma", volume=Decimal("-1"), note="", actor=biobank_staff)
+    assert AvailableVolume.objects.filter(specimen_type="plasma").count() == 2
 
 
 def test_only_biobank_staff_record_volumes(client, board):
@@ -77,6 +78,7 @@ def test_only_biobank_staff_record_volumes(client, board):
 
     with pytest.raises(PermissionRefused):
         volume_record(specimen_type="plasma", volume=Decimal("5"), note="", actor=board["chair"])
+    assert not AvailableVolume.objects.exists()
 
 
 def test_a_scarce_type_shows_what_others_claim_and_ranks_competing_requests(board, biobank_staff):
